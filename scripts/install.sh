@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian package stack needs (now and for the engine issues),
+# builds stack and installs it to /usr/local/bin. Run as root on Debian 12.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config git
+  libyaml-cpp-dev libboost1.81-dev nlohmann-json3-dev
+  libnl-3-dev libnl-route-3-dev libspdlog-dev libfmt-dev
+  libgtest-dev libgmock-dev googletest libbenchmark-dev
+  libarchive-dev libssl-dev libseccomp-dev libcap-dev libnftables-dev libcli11-dev
+  busybox-static iproute2 nftables
+  clang libclang-rt-14-dev hyperfine
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+BUILD_DIR=${BUILD_DIR:-build}
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo} -DSTACK_WERROR=${STACK_WERROR:-ON}
+cmake --build "$BUILD_DIR"
+install -m 0755 "$BUILD_DIR/stack" /usr/local/bin/stack
+echo "stack installed to /usr/local/bin/stack"
