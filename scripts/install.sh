@@ -11,7 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libarchive-dev libssl-dev libseccomp-dev libcap-dev libnftables-dev libcli11-dev
   busybox-static iproute2 nftables
-  clang libclang-rt-14-dev hyperfine
+  clang-16 libclang-rt-16-dev hyperfine
 )
 
 missing=()

@@ -1,0 +1,43 @@
+#include "cli/app.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/project_flags.h"
+#include "common/log.h"
+
+namespace stack::cli {
+
+int run(int argc, char** argv) {
+  CLI::App app{"stack: Compose-style multi-service orchestrator with its own container runtime", "stack"};
+  app.require_subcommand(1);
+  app.fallthrough();  // global flags may also follow the command, as docker compose allows
+
+  ProjectFlags project;
+  add_project_flags(app, project);
+  std::string log_level;
+  app.add_option("--log-level", log_level, "Log level: trace, debug, info, warn, error (env STACK_LOG)");
+
+  std::vector<Command> commands;
+  commands.push_back(add_config_command(app, project));
+  commands.push_back(add_version_command(app));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (auto logging = setup_logging(log_level); !logging) {
+    std::cerr << "stack: " << logging.error().to_string() << "\n";
+    return 1;
+  }
+  for (const Command& command : commands) {
+    if (command.app->parsed()) return command.run();
+  }
+  return 1;
+}
+
+}  // namespace stack::cli

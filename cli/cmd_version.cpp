@@ -1,0 +1,24 @@
+#include <iostream>
+
+#include "cli/commands.h"
+
+#ifndef STACK_VERSION
+#define STACK_VERSION "0.1.0"
+#endif
+
+namespace stack::cli {
+
+Command add_version_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("version", "Show the stack version information");
+  auto* short_flag = cmd->add_flag("--short", "Shows only the version number");
+  return {cmd, [short_flag] {
+            if (short_flag->count()) {
+              std::cout << STACK_VERSION << "\n";
+            } else {
+              std::cout << "stack version v" << STACK_VERSION << "\n";
+            }
+            return 0;
+          }};
+}
+
+}  // namespace stack::cli

@@ -1,0 +1,20 @@
+// The command table: each command adds its subcommand and flags, and returns how to run it.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+#include "cli/project_flags.h"
+
+namespace stack::cli {
+
+struct Command {
+  CLI::App* app;
+  std::function<int()> run;  // returns the process exit code
+};
+
+Command add_config_command(CLI::App& app, const ProjectFlags& project);
+Command add_version_command(CLI::App& app);
+
+}  // namespace stack::cli

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it. It installs and builds first
+# (scripts/install.sh), so it passes on a fresh Debian 12 machine (as root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+STACK_WERROR=ON ./scripts/install.sh
+
+echo "== unit and integration tests"
+ctest --test-dir build --output-on-failure -j2 --timeout 300
+
+echo "== stack config over the compose corpus (examples, conformance cases, golden files)"
+./tests/config_corpus.sh build/stack
+
+echo "== fuzzing the compose loader (bounded)"
+./scripts/fuzz.sh "${STACK_FUZZ_SECONDS:-120}"
+
+echo "== all tests passed"
