@@ -302,7 +302,9 @@ Result<Project> load_project(const LoadOptions& options) {
     if (auto r = resolve_environment(*project, lookup_in(loaded->ctx.variables)); !r) return std::unexpected(r.error());
   }
   for (const auto& [k, v] : loaded->ctx.variables) project->environment[k] = v;
-  if (auto r = normalize_project(*project); !r) return std::unexpected(r.error());
+  if (options.normalize) {
+    if (auto r = normalize_project(*project); !r) return std::unexpected(r.error());
+  }
   if (options.consistency) {
     if (auto r = validate_project(*project); !r) return std::unexpected(r.error());
   }

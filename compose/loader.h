@@ -28,6 +28,7 @@ struct LoadOptions {
   bool interpolate = true;                       // false: --no-interpolate
   bool resolve_paths = true;                     // make relative paths absolute against the project directory
   bool resolve_environment = true;               // fold env_file and bare keys into environment
+  bool normalize = true;                         // fill defaults (default network, names, ...)
   bool consistency = true;                       // run semantic validation
 
   // The process environment and working directory; injected so tests need not touch the real ones.
