@@ -32,7 +32,13 @@ struct Extensions {
       if (e.key == key) return &e.value;
     return nullptr;
   }
-  bool operator==(const Extensions&) const = default;
+  // Keys and values (positions ignored).
+  bool operator==(const Extensions& other) const {
+    if (entries.size() != other.entries.size()) return false;
+    for (size_t i = 0; i < entries.size(); ++i)
+      if (entries[i].key != other.entries[i].key || !(entries[i].value == other.entries[i].value)) return false;
+    return true;
+  }
 };
 
 using StringMap = std::map<std::string, std::string>;                       // Labels, Mapping, Options
