@@ -525,6 +525,12 @@ Result<ServiceConfig> decode_service(const Node& service, std::string_view name,
   return out;
 }
 
+Result<void> decode_disabled_services(Project& project, const Node& disabled) {
+  if (!project.sources) project.sources = std::make_shared<SourceMap>();
+  Decoder decoder(project.sources.get());
+  return decode_named_map(decoder, disabled, "services", project.disabled_services);
+}
+
 Result<Project> decode_project(const Node& canonical, std::string_view project_name) {
   Project project;
   project.name = std::string(project_name);

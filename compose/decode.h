@@ -21,6 +21,10 @@ namespace stack::compose {
 // `canonical` is the whole merged document; `project_name` becomes Project::name.
 Result<Project> decode_project(const Node& canonical, std::string_view project_name);
 
+// Services that profiles disabled (a mapping name -> service, as the profiles
+// stage returns them) into project.disabled_services; null or empty is fine.
+Result<void> decode_disabled_services(Project& project, const Node& disabled);
+
 // One service mapping (as found under services.<name>); `sources` may be null.
 Result<ServiceConfig> decode_service(const Node& service, std::string_view name, SourceMap* sources = nullptr);
 

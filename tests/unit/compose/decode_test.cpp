@@ -270,3 +270,26 @@ TEST(Decode, BareServiceDecoder) {
 
 }  // namespace
 }  // namespace stack::compose
+
+namespace stack::compose {
+namespace {
+
+TEST(Decode, DisabledServices) {
+  auto project = decode("services:\n  web: {image: a}\n");
+  ASSERT_TRUE(project);
+  auto disabled = parse_yaml("debug:\n  image: busybox\n  profiles: [debug]\n", kFile);
+  ASSERT_TRUE(disabled);
+  ASSERT_TRUE(decode_disabled_services(*project, *disabled));
+  ASSERT_TRUE(project->disabled_services.contains("debug"));
+  EXPECT_EQ(project->disabled_services.at("debug").name, "debug");
+  EXPECT_EQ(project->disabled_services.at("debug").profiles, (std::vector<std::string>{"debug"}));
+  EXPECT_FALSE(project->services.contains("debug"));
+
+  auto bad = parse_yaml("debug:\n  imag: busybox\n", kFile);
+  auto status = decode_disabled_services(*project, *bad);
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().to_string(), "compose.yml:2:3: services.debug: additional properties 'imag' not allowed");
+}
+
+}  // namespace
+}  // namespace stack::compose
