@@ -655,4 +655,55 @@ bool yaml_string_needs_quotes(std::string_view s) {
 
 std::string emit_yaml(const Node& node) { return Emitter().finish(node); }
 
+namespace {
+
+std::u32string runes(std::string_view s) {
+  std::u32string out;
+  for (size_t i = 0; i < s.size();) {
+    auto b = static_cast<unsigned char>(s[i]);
+    size_t w = std::min(char_width(b), s.size() - i);
+    char32_t cp = w == 1 ? b : w == 2 ? (b & 0x1F) : w == 3 ? (b & 0x0F) : (b & 0x07);
+    for (size_t k = 1; k < w; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    out += cp;
+    i += w;
+  }
+  return out;
+}
+
+bool rune_is_digit(char32_t c) { return c >= '0' && c <= '9'; }
+bool rune_is_letter(char32_t c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80; }
+
+}  // namespace
+
+bool yaml_key_less(std::string_view a_text, std::string_view b_text) {
+  std::u32string a = runes(a_text), b = runes(b_text);
+  bool digits = false;
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    if (a[i] == b[i]) {
+      digits = rune_is_digit(a[i]);
+      continue;
+    }
+    bool al = rune_is_letter(a[i]), bl = rune_is_letter(b[i]);
+    if (al && bl) return a[i] < b[i];
+    if (al || bl) return digits ? al : bl;
+    // Go's int64 arithmetic wraps on long digit runs; so does this.
+    std::uint64_t an = 0, bn = 0;
+    if (a[i] == '0' || b[i] == '0') {
+      for (size_t j = i; j-- > 0 && rune_is_digit(a[j]);) {
+        if (a[j] != '0') {
+          an = bn = 1;
+          break;
+        }
+      }
+    }
+    size_t ai = i, bi = i;
+    for (; ai < a.size() && rune_is_digit(a[ai]); ++ai) an = an * 10 + (a[ai] - '0');
+    for (; bi < b.size() && rune_is_digit(b[bi]); ++bi) bn = bn * 10 + (b[bi] - '0');
+    if (an != bn) return static_cast<std::int64_t>(an) < static_cast<std::int64_t>(bn);
+    if (ai != bi) return ai < bi;
+    return a[i] < b[i];
+  }
+  return a.size() < b.size();
+}
+
 }  // namespace stack::compose

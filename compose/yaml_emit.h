@@ -21,6 +21,13 @@ PlainTag resolve_plain(std::string_view text);
 // bool like "yes"/"off", or a YAML 1.1 base-60 number like "1:30").
 bool yaml_string_needs_quotes(std::string_view s);
 
+// The order yaml.v3 gives the string keys of a Go map (sorter.go keyList.Less):
+// letters before other characters, and runs of digits compared as numbers
+// ("web2" < "web10"). compose-go's YAML prints map-typed fields (services,
+// labels, environment, ...) in this order; its JSON sorts them bytewise.
+// Non-ASCII characters count as letters, never as digits.
+bool yaml_key_less(std::string_view a, std::string_view b);
+
 // The whole document, ending in a newline. Quoted scalars are strings; an
 // unquoted scalar that resolves to a number, bool or null is printed as its
 // text (null as `null`); any other unquoted scalar is printed as a string.

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "compose/yaml_load.h"
 
 // Every expected text here was produced by Go's gopkg.in/yaml.v3 (Encoder with
@@ -256,6 +259,19 @@ TEST(YamlEmit, StringNeedsQuotes) {
   EXPECT_TRUE(yaml_string_needs_quotes("190:20:30.15"));
   EXPECT_FALSE(yaml_string_needs_quotes("8080:80"));  // not base 60: the last part is over 59
   EXPECT_FALSE(yaml_string_needs_quotes("offline"));
+}
+
+}  // namespace
+}  // namespace stack::compose
+
+namespace stack::compose {
+namespace {
+
+TEST(YamlKeyOrder, SortsLikeYamlV3) {
+  std::vector<std::string> keys = {"web10", "web2", "web1", "web", "Web", "_x", "10", "9", "010", "a-b", "a_b", "ab"};
+  std::sort(keys.begin(), keys.end(), yaml_key_less);
+  EXPECT_EQ(keys, (std::vector<std::string>{"_x", "9", "10", "010", "Web", "a-b", "a_b", "ab", "web", "web1", "web2",
+                                            "web10"}));
 }
 
 }  // namespace
