@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/project_flags.h"
+#include "cli/state_flags.h"
 #include "common/log.h"
 
 namespace stack::cli {
@@ -18,12 +19,15 @@ int run(int argc, char** argv) {
 
   ProjectFlags project;
   add_project_flags(app, project);
+  StateFlags state;
+  add_state_flags(app, state);
   std::string log_level;
   app.add_option("--log-level", log_level, "Log level: trace, debug, info, warn, error (env STACK_LOG)");
 
   std::vector<Command> commands;
   commands.push_back(add_config_command(app, project));
   commands.push_back(add_version_command(app));
+  commands.push_back(add_image_command(app, state));
 
   try {
     app.parse(argc, argv);

@@ -96,6 +96,8 @@ int run_config(const ProjectFlags& project_flags, ConfigFlags flags) {
   if (!flags.service_args.empty()) {
     if (auto r = compose::select_services(*project, flags.service_args); !r) return report(r.error());
   }
+  // docker compose drops networks, volumes, secrets and configs no service uses before any command.
+  compose::prune_unused_resources(*project);
 
   if (flags.services) {
     auto order = compose::in_dependency_order(*project);
@@ -145,12 +147,11 @@ int run_config(const ProjectFlags& project_flags, ConfigFlags flags) {
     return 0;
   }
 
-  compose::Node encoded = compose::encode_project(*project);
   std::string content;
   if (flags.format.empty() || flags.format == "yaml") {
-    content = compose::emit_yaml(encoded);
+    content = compose::emit_yaml(compose::encode_project(*project, compose::OutputFormat::Yaml));
   } else if (flags.format == "json") {
-    content = compose::emit_json(encoded);
+    content = compose::emit_json(compose::encode_project(*project, compose::OutputFormat::Json));
   } else {
     return report(Error{"unsupported format \"" + flags.format + "\""});
   }

@@ -1,4 +1,5 @@
 #include <iostream>
+#include <memory>
 
 #include "cli/commands.h"
 
@@ -10,9 +11,10 @@ namespace stack::cli {
 
 Command add_version_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("version", "Show the stack version information");
-  auto* short_flag = cmd->add_flag("--short", "Shows only the version number");
-  return {cmd, [short_flag] {
-            if (short_flag->count()) {
+  auto short_only = std::make_shared<bool>(false);
+  cmd->add_flag("--short", *short_only, "Shows only the version number");
+  return {cmd, [short_only] {
+            if (*short_only) {
               std::cout << STACK_VERSION << "\n";
             } else {
               std::cout << "stack version v" << STACK_VERSION << "\n";

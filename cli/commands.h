@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "cli/project_flags.h"
+#include "cli/state_flags.h"
 
 namespace stack::cli {
 
@@ -16,5 +17,6 @@ struct Command {
 
 Command add_config_command(CLI::App& app, const ProjectFlags& project);
 Command add_version_command(CLI::App& app);
+Command add_image_command(CLI::App& app, const StateFlags& state);
 
 }  // namespace stack::cli

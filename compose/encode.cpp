@@ -1,5 +1,7 @@
 #include "compose/encode.h"
 
+#include "compose/yaml_emit.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -192,7 +194,7 @@ class Encoder {
     for (const Entry* e : sorted) out.set(e->key, e->value);
   }
 
-  bool key_less(std::string_view a, std::string_view b) const { return json() ? a < b : go_yaml_key_less(a, b); }
+  bool key_less(std::string_view a, std::string_view b) const { return json() ? a < b : yaml_key_less(a, b); }
 
   void sort_keys(std::vector<const std::string*>& keys) const {
     std::sort(keys.begin(), keys.end(), [&](const std::string* a, const std::string* b) { return key_less(*a, *b); });
@@ -226,42 +228,6 @@ std::map<std::string, FileObjectConfig> without_content(const std::map<std::stri
 
 }  // namespace
 
-bool go_yaml_key_less(std::string_view a, std::string_view b) {
-  bool digits = false;
-  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
-    auto ac = static_cast<unsigned char>(a[i]);
-    auto bc = static_cast<unsigned char>(b[i]);
-    if (ac == bc) {
-      digits = is_digit(ac);
-      continue;
-    }
-    bool al = is_letter(ac);
-    bool bl = is_letter(bc);
-    if (al && bl) return ac < bc;
-    if (al || bl) return digits ? al : bl;
-    // Compare the runs of digits starting here as numbers; a leading zero
-    // after a non-zero digit prefix still counts as part of a larger number.
-    long long an = 0;
-    long long bn = 0;
-    if (ac == '0' || bc == '0') {
-      for (size_t j = i; j-- > 0 && is_digit(static_cast<unsigned char>(a[j]));) {
-        if (a[j] != '0') {
-          an = 1;
-          bn = 1;
-          break;
-        }
-      }
-    }
-    size_t ai = i;
-    size_t bi = i;
-    for (; ai < a.size() && is_digit(static_cast<unsigned char>(a[ai])); ++ai) an = an * 10 + (a[ai] - '0');
-    for (; bi < b.size() && is_digit(static_cast<unsigned char>(b[bi])); ++bi) bn = bn * 10 + (b[bi] - '0');
-    if (an != bn) return an < bn;
-    if (ai != bi) return ai < bi;
-    return ac < bc;
-  }
-  return a.size() < b.size();
-}
 
 Node encode_service(const ServiceConfig& service, OutputFormat format) {
   return Encoder(format).encode_struct(service);

@@ -21,8 +21,5 @@ enum class OutputFormat { Yaml, Json };
 Node encode_project(const Project& project, OutputFormat format = OutputFormat::Yaml);
 Node encode_service(const ServiceConfig& service, OutputFormat format = OutputFormat::Yaml);
 
-// Key order of Go's yaml encoder (gopkg.in/yaml.v3 keyList): like byte order,
-// except that runs of digits compare as numbers ("web2" < "web10").
-bool go_yaml_key_less(std::string_view a, std::string_view b);
 
 }  // namespace stack::compose

@@ -6,6 +6,7 @@
 
 #include "common/files.h"
 #include "common/strings.h"
+#include "compose/decode.h"
 #include "compose/discovery.h"
 #include "compose/dotenv.h"
 #include "compose/environment.h"
@@ -183,7 +184,7 @@ Result<Node> load_with_context(const LoadOptions& options, const Context& ctx) {
     if (!doc) return doc;
     if (doc->contains("include")) {
       IncludeLoader include_loader = [&](const IncludeLoadRequest& req) { return load_included(options, req); };
-      if (auto r = apply_include(*doc, ctx.project_dir, include_loader); !r) return std::unexpected(r.error());
+      if (auto r = apply_include(*doc, ctx.project_dir, include_loader, ctx.files[i]); !r) return std::unexpected(r.error());
     }
     if (i == 0) {
       project = std::move(*doc);
@@ -193,6 +194,8 @@ Result<Node> load_with_context(const LoadOptions& options, const Context& ctx) {
       project = std::move(*merged);
     }
   }
+  // compose-go keeps one item per key in ports, volumes, secrets, ... even within a single file.
+  if (auto r = enforce_unique_items(project); !r) return std::unexpected(r.error());
   // extends may name other files: those are loaded like -f files but resolve paths against their own folder.
   std::map<std::string, Node> cache;
   DocumentLoader loader = [&](const std::string& path) -> Result<Node> {
@@ -205,7 +208,7 @@ Result<Node> load_with_context(const LoadOptions& options, const Context& ctx) {
     return doc;
   };
   std::string first = ctx.files.front() == "-" ? ctx.project_dir + "/-" : ctx.files.front();
-  if (auto r = apply_extends(project, first, loader); !r) return std::unexpected(r.error());
+  if (auto r = apply_extends(project, first, loader, ctx.home); !r) return std::unexpected(r.error());
   strip_merge_tags(project);
   return project;
 }
@@ -225,10 +228,10 @@ Result<std::string> project_name_for(const LoadOptions& options, const Context& 
   if (auto it = ctx.variables.find("COMPOSE_PROJECT_NAME"); it != ctx.variables.end() && !it->second.empty()) {
     return validate_project_name(it->second);
   }
-  if (const Node* name = doc.find("name"); name && name->is_scalar() && !name->value().empty()) {
-    auto valid = validate_project_name(name->value());
-    if (!valid) return fail_at(name->mark(), "name", valid.error().message);
-    return valid;
+  // The top-level name is normalized like a folder name (compose-go does the same), not rejected.
+  if (const Node* name = doc.find("name"); name && name->is_scalar()) {
+    std::string normalized = normalize_project_name(name->value());
+    if (!normalized.empty()) return normalized;
   }
   std::string base = fs::path(ctx.project_dir).filename().string();
   std::string normalized = normalize_project_name(base);
@@ -263,6 +266,7 @@ Result<Loaded> load_all(const LoadOptions& options) {
     }
   }
   selection.services = options.services;
+  selection.check_dependencies = options.consistency;
   auto disabled = apply_profiles(*doc, selection);
   if (!disabled) return std::unexpected(disabled.error());
   return Loaded{std::move(*ctx), std::move(*doc), std::move(*name), std::move(*disabled)};

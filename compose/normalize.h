@@ -26,7 +26,5 @@ namespace stack::compose {
 
 Result<void> normalize_project(Project& project);
 
-// Go's path.Clean: "/data/" -> "/data", "a/../b" -> "b", "" -> ".".
-std::string clean_path(std::string_view path);
 
 }  // namespace stack::compose

@@ -1,4 +1,5 @@
 #include "compose/encode.h"
+#include "compose/yaml_emit.h"
 
 #include <gtest/gtest.h>
 
@@ -176,8 +177,8 @@ TEST(Encode, GoYamlKeyOrder) {
   } less[] = {{"a", "b"}, {"web2", "web10"}, {"a", "aa"}, {"B", "a"}, {"a1", "ab"}, {"a_b", "ab"}, {"x9", "x10"},
               {"1", "2"}, {"2", "10"},    {"a-b", "a_b"}};
   for (const auto& c : less) {
-    EXPECT_TRUE(go_yaml_key_less(c.a, c.b)) << c.a << " < " << c.b;
-    EXPECT_FALSE(go_yaml_key_less(c.b, c.a)) << c.b << " !< " << c.a;
+    EXPECT_TRUE(yaml_key_less(c.a, c.b)) << c.a << " < " << c.b;
+    EXPECT_FALSE(yaml_key_less(c.b, c.a)) << c.b << " !< " << c.a;
   }
 }
 

@@ -147,10 +147,10 @@ TEST(Loader, ProfilesFromEnvironment) {
   EXPECT_EQ(p->service_names(), (std::vector<std::string>{"app", "ops"}));
 
   auto named = options_in(dir);
-  named.services = {"dbg"};
+  named.services = {"dbg"};  // enables its profile; the project is narrowed to it (and its dependencies)
   p = load_project(named);
   ASSERT_TRUE(p);
-  EXPECT_EQ(p->service_names(), (std::vector<std::string>{"app", "dbg"}));
+  EXPECT_EQ(p->service_names(), (std::vector<std::string>{"dbg"}));
 }
 
 TEST(Loader, RelativePathsResolveAgainstFirstFileFolder) {

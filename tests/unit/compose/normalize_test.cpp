@@ -1,4 +1,5 @@
 #include "compose/normalize.h"
+#include "compose/paths.h"
 
 #include <gtest/gtest.h>
 
