@@ -1,5 +1,5 @@
 // The generic document tree every compose pipeline stage works on before the
-// typed model is decoded. Unlike yaml-cpp's nodes it is a plain value type
+// typed model is decoded. It is a plain value type
 // (copies are deep, aliases are already expanded) and every node remembers
 // where it came from, so any stage can report file:line:column.
 #pragma once

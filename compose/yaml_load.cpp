@@ -1,94 +1,198 @@
+// YAML text -> Node with libyaml's event parser. libyaml is several times faster
+// than building yaml-cpp's node graph (the loader's largest cost on big files),
+// and its events carry everything we keep: positions, tags, scalar styles, anchors.
 #include "compose/yaml_load.h"
 
-#include <yaml-cpp/yaml.h>
+#include <yaml.h>
 
 #include <unordered_map>
+#include <unordered_set>
 
 namespace stack::compose {
 namespace {
 
-// Deep documents are hostile input (alias bombs, fuzzers); Compose files are shallow.
-constexpr int kMaxDepth = 128;
+// Deep documents are hostile input (fuzzers); Compose files are shallow.
+constexpr size_t kMaxDepth = 128;
 // Aliases are expanded by copying: bound the total size so "billion laughs" fails cleanly.
 constexpr size_t kMaxNodes = 5'000'000;
 
-class Converter {
- public:
-  explicit Converter(std::shared_ptr<const std::string> file) : file_(std::move(file)) {}
+size_t count_nodes(const Node& n) {
+  size_t total = 1;
+  for (const Node& item : n.items()) total += count_nodes(item);
+  for (const Entry& e : n.entries()) total += 1 + count_nodes(e.value);
+  return total;
+}
 
-  Result<Node> convert(const YAML::Node& in, int depth) {
-    if (depth > kMaxDepth) return fail_at(mark_of(in), "", "document nested too deeply");
-    if (++count_ > kMaxNodes) return fail_at(mark_of(in), "", "document too large (alias expansion)");
-    Mark mark = mark_of(in);
-    std::string tag = in.Tag();
-    Node out;
-    switch (in.Type()) {
-      case YAML::NodeType::Undefined:
-      case YAML::NodeType::Null:
-        out = Node::null(mark);
-        break;
-      case YAML::NodeType::Scalar:
-        // yaml-cpp gives "!" for quoted scalars and "?" for plain ones.
-        out = Node::scalar(in.Scalar(), mark, tag == "!");
-        break;
-      case YAML::NodeType::Sequence: {
-        out = Node::sequence(mark);
-        out.items().reserve(in.size());
-        for (const auto& item : in) {
-          auto child = convert(item, depth + 1);
-          if (!child) return child;
-          out.push_back(std::move(*child));
-        }
-        break;
-      }
-      case YAML::NodeType::Map: {
-        auto mapped = convert_map(in, mark, depth);
-        if (!mapped) return mapped;
-        out = std::move(*mapped);
-        break;
-      }
-    }
-    if (!tag.empty() && tag != "!" && tag != "?") out.set_tag(tag);
+// Plain scalars that YAML resolves to null.
+bool is_null_plain(std::string_view v) { return v.empty() || v == "~" || v == "null" || v == "Null" || v == "NULL"; }
+
+class Builder {
+ public:
+  explicit Builder(std::shared_ptr<const std::string> file) : file_(std::move(file)) {}
+
+  Result<std::vector<Node>> parse(std::string_view text) {
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) return fail("yaml: cannot initialize the parser");
+    yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+    Result<std::vector<Node>> out = run(parser);
+    yaml_parser_delete(&parser);
     return out;
   }
 
  private:
-  Mark mark_of(const YAML::Node& n) const {
-    YAML::Mark m = n.Mark();
-    if (m.is_null()) return Mark{file_, 0, 0};
-    return Mark{file_, m.line + 1, m.column + 1};
+  // A collection being filled; for mappings, `pending_key` holds a key waiting for its value.
+  struct Open {
+    Node node;
+    std::string anchor;
+    bool has_key = false;
+    std::string pending_key;
+    Mark pending_key_mark;
+    bool pending_is_merge = false;
+    std::unordered_map<std::string, int> key_lines;
+    std::vector<Node> merges;
+  };
+
+  Mark mark_of(const yaml_mark_t& m) const {
+    return Mark{file_, static_cast<int>(m.line) + 1, static_cast<int>(m.column) + 1};
   }
 
-  Result<Node> convert_map(const YAML::Node& in, const Mark& mark, int depth) {
-    Node out = Node::mapping(mark);
-    std::unordered_map<std::string, int> seen_line;
-    std::vector<Node> merges;  // values of "<<" keys, applied after explicit keys
-    for (const auto& kv : in) {
-      const YAML::Node& key = kv.first;
-      Mark key_mark = mark_of(key);
-      if (!key.IsScalar()) {
-        if (key.IsNull()) return fail_at(key_mark, "", "mapping key must not be null");
-        return fail_at(key_mark, "", "mapping key must be a string, not a " +
-                                         std::string(key.IsMap() ? "mapping" : "sequence"));
-      }
-      const std::string& name = key.Scalar();
-      if (name == "<<" && key.Tag() != "!") {
-        auto merged = convert(kv.second, depth + 1);
-        if (!merged) return merged;
-        merges.push_back(std::move(*merged));
-        continue;
-      }
-      auto [it, inserted] = seen_line.emplace(name, key_mark.line);
-      if (!inserted) {
-        return fail_at(key_mark, "",
-                       "mapping key \"" + name + "\" already defined at line " + std::to_string(it->second));
-      }
-      auto value = convert(kv.second, depth + 1);
-      if (!value) return value;
-      out.entries().push_back(Entry{name, key_mark, std::move(*value)});
+  Result<std::vector<Node>> run(yaml_parser_t& parser) {
+    std::vector<Node> docs;
+    for (;;) {
+      yaml_event_t event;
+      if (!yaml_parser_parse(&parser, &event)) return parser_error(parser);
+      auto done = handle(event, docs);
+      yaml_event_type_t type = event.type;
+      yaml_event_delete(&event);
+      if (!done) return std::unexpected(done.error());
+      if (type == YAML_STREAM_END_EVENT) return docs;
     }
-    // YAML merge keys: explicit keys win, then earlier merged mappings win over later ones.
-    for (const Node& merge : merges) {
+  }
+
+  std::unexpected<Error> parser_error(const yaml_parser_t& parser) const {
+    std::string message = "yaml: ";
+    if (parser.context) message += std::string(parser.context) + ": ";
+    message += parser.problem ? parser.problem : "invalid document";
+    return fail_at(mark_of(parser.problem_mark), "", message);
+  }
+
+  static std::string text_of(const yaml_char_t* p) { return p ? reinterpret_cast<const char*>(p) : ""; }
+
+  Result<void> handle(const yaml_event_t& ev, std::vector<Node>& docs) {
+    switch (ev.type) {
+      case YAML_DOCUMENT_START_EVENT:
+        anchors_.clear();
+        return {};
+      case YAML_DOCUMENT_END_EVENT:
+        docs.push_back(std::move(document_));
+        document_ = Node();
+        return {};
+      case YAML_SCALAR_EVENT: {
+        std::string value(reinterpret_cast<const char*>(ev.data.scalar.value), ev.data.scalar.length);
+        std::string tag = text_of(ev.data.scalar.tag);
+        bool plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+        Mark mark = mark_of(ev.start_mark);
+        Node node;
+        if (tag == "tag:yaml.org,2002:null" || (plain && tag.empty() && is_null_plain(value))) {
+          node = Node::null(mark);
+        } else {
+          // Quoted and block scalars, and explicit !!str, are always strings.
+          bool quoted = !plain || tag == "tag:yaml.org,2002:str";
+          node = Node::scalar(std::move(value), mark, quoted);
+        }
+        keep_tag(node, tag);
+        // A plain `<<` in key position is a merge key.
+        bool merge_key = plain && tag.empty() && node.is_scalar() && node.value() == "<<";
+        return add(std::move(node), text_of(ev.data.scalar.anchor), merge_key);
+      }
+      case YAML_ALIAS_EVENT: {
+        std::string name = text_of(ev.data.alias.anchor);
+        auto it = anchors_.find(name);
+        if (it == anchors_.end()) return fail_at(mark_of(ev.start_mark), "", "yaml: unknown anchor \"" + name + "\" referenced");
+        expanded_ += it->second.second;
+        if (expanded_ > kMaxNodes) return fail_at(mark_of(ev.start_mark), "", "document too large (alias expansion)");
+        Node copy = it->second.first;
+        return add(std::move(copy), "", false);
+      }
+      case YAML_SEQUENCE_START_EVENT:
+      case YAML_MAPPING_START_EVENT: {
+        if (stack_.size() >= kMaxDepth) return fail_at(mark_of(ev.start_mark), "", "document nested too deeply");
+        bool mapping = ev.type == YAML_MAPPING_START_EVENT;
+        Mark mark = mark_of(ev.start_mark);
+        Open open;
+        open.node = mapping ? Node::mapping(mark) : Node::sequence(mark);
+        std::string tag = text_of(mapping ? ev.data.mapping_start.tag : ev.data.sequence_start.tag);
+        keep_tag(open.node, tag);
+        open.anchor = text_of(mapping ? ev.data.mapping_start.anchor : ev.data.sequence_start.anchor);
+        if (!stack_.empty() && stack_.back().node.is_mapping() && !stack_.back().has_key) {
+          return fail_at(mark, "", std::string("mapping key must be a string, not a ") + (mapping ? "mapping" : "sequence"));
+        }
+        stack_.push_back(std::move(open));
+        return {};
+      }
+      case YAML_SEQUENCE_END_EVENT:
+      case YAML_MAPPING_END_EVENT: {
+        Open open = std::move(stack_.back());
+        stack_.pop_back();
+        if (open.node.is_mapping()) {
+          if (auto r = apply_merges(open); !r) return r;
+        }
+        return add(std::move(open.node), open.anchor, false);
+      }
+      default:
+        return {};
+    }
+  }
+
+  static void keep_tag(Node& node, const std::string& tag) {
+    // Standard tags only tell the type, which the node kind and quoting already say.
+    if (!tag.empty() && tag != "!" && !tag.starts_with("tag:yaml.org,2002:")) node.set_tag(tag);
+  }
+
+  // Adds a finished node to the open collection (or makes it the document).
+  Result<void> add(Node node, const std::string& anchor, bool merge_key) {
+    if (!anchor.empty()) {
+      size_t size = count_nodes(node);
+      anchors_.insert_or_assign(anchor, std::make_pair(node, size));
+    }
+    ++expanded_;
+    if (stack_.empty()) {
+      document_ = std::move(node);
+      return {};
+    }
+    Open& top = stack_.back();
+    if (top.node.is_sequence()) {
+      top.node.push_back(std::move(node));
+      return {};
+    }
+    if (!top.has_key) {
+      if (!node.is_scalar() && !node.is_null()) {
+        return fail_at(node.mark(), "", "mapping key must be a string, not a " + node.kind_name());
+      }
+      if (node.is_null()) return fail_at(node.mark(), "", "mapping key must not be null");
+      top.has_key = true;
+      top.pending_is_merge = merge_key;
+      top.pending_key = node.value();
+      top.pending_key_mark = node.mark();
+      return {};
+    }
+    top.has_key = false;
+    if (top.pending_is_merge) {
+      top.merges.push_back(std::move(node));
+      return {};
+    }
+    auto [it, inserted] = top.key_lines.emplace(top.pending_key, top.pending_key_mark.line);
+    if (!inserted) {
+      return fail_at(top.pending_key_mark, "",
+                     "mapping key \"" + top.pending_key + "\" already defined at line " + std::to_string(it->second));
+    }
+    top.node.entries().push_back(Entry{std::move(top.pending_key), top.pending_key_mark, std::move(node)});
+    return {};
+  }
+
+  // YAML merge keys: explicit keys win, then earlier merged mappings win over later ones.
+  static Result<void> apply_merges(Open& open) {
+    for (const Node& merge : open.merges) {
       std::vector<const Node*> sources;
       if (merge.is_mapping()) {
         sources.push_back(&merge);
@@ -102,45 +206,25 @@ class Converter {
       }
       for (const Node* src : sources) {
         for (const Entry& e : src->entries()) {
-          if (!out.find(e.key)) out.entries().push_back(e);
+          if (open.key_lines.emplace(e.key, e.key_mark.line).second) open.node.entries().push_back(e);
         }
       }
     }
-    return out;
+    return {};
   }
 
   std::shared_ptr<const std::string> file_;
-  size_t count_ = 0;
+  std::vector<Open> stack_;
+  Node document_;
+  std::unordered_map<std::string, std::pair<Node, size_t>> anchors_;
+  size_t expanded_ = 0;
 };
-
-Mark exception_mark(const YAML::Exception& ex, const std::shared_ptr<const std::string>& file) {
-  if (ex.mark.is_null()) return Mark{file, 0, 0};
-  return Mark{file, ex.mark.line + 1, ex.mark.column + 1};
-}
 
 }  // namespace
 
 Result<std::vector<Node>> parse_yaml_documents(std::string_view text, std::shared_ptr<const std::string> file) {
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& ex) {
-    return fail_at(exception_mark(ex, file), "", "yaml: " + ex.msg);
-  } catch (const std::exception& ex) {
-    return fail_at(Mark{file, 0, 0}, "", std::string("yaml: ") + ex.what());
-  }
-  std::vector<Node> out;
-  Converter converter(file);
-  for (const auto& doc : docs) {
-    try {
-      auto node = converter.convert(doc, 0);
-      if (!node) return std::unexpected(node.error());
-      out.push_back(std::move(*node));
-    } catch (const YAML::Exception& ex) {
-      return fail_at(exception_mark(ex, file), "", "yaml: " + ex.msg);
-    }
-  }
-  return out;
+  Builder builder(std::move(file));
+  return builder.parse(text);
 }
 
 Result<Node> parse_yaml(std::string_view text, std::shared_ptr<const std::string> file) {

@@ -1,4 +1,4 @@
-// YAML text -> Node: yaml-cpp parses; we copy into Node, expanding aliases and
+// YAML text -> Node: libyaml parses; we build Nodes from its events, expanding aliases and
 // merge keys (<<), keeping tags (!reset, !override) and positions, and
 // rejecting duplicate keys as Compose does.
 #pragma once

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
-  libyaml-cpp-dev libboost1.81-dev nlohmann-json3-dev
+  libyaml-dev libyaml-cpp-dev libboost1.81-dev nlohmann-json3-dev
   libnl-3-dev libnl-route-3-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libarchive-dev libssl-dev libseccomp-dev libcap-dev libnftables-dev libcli11-dev
