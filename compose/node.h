@@ -33,7 +33,14 @@ class Node {
  public:
   enum class Kind { Null, Scalar, Sequence, Mapping };
 
-  Node() = default;
+  // Declared here, defaulted below once Entry is complete (vector<Entry> needs it).
+  Node();
+  ~Node();
+  Node(const Node&);
+  Node(Node&&) noexcept;
+  Node& operator=(const Node&);
+  Node& operator=(Node&&) noexcept;
+
   static Node null(Mark mark = {});
   // A scalar; `quoted` is true when the source wrote it in quotes (so "1" stays a string).
   static Node scalar(std::string value, Mark mark = {}, bool quoted = false);
@@ -107,6 +114,13 @@ struct Entry {
   Mark key_mark;
   Node value;
 };
+
+inline Node::Node() = default;
+inline Node::~Node() = default;
+inline Node::Node(const Node&) = default;
+inline Node::Node(Node&&) noexcept = default;
+inline Node& Node::operator=(const Node&) = default;
+inline Node& Node::operator=(Node&&) noexcept = default;
 
 // An error located at a node: "compose.yml:12:7: services.web.ports[0]: invalid port \"80:abc\"".
 // `path` is the key path in the project ("services.web.ports[0]"); either part may be empty.
