@@ -54,8 +54,11 @@ std::string rfc3339_local(int64_t epoch) {
   long off = tm.tm_gmtoff;
   std::string out = buf;
   if (off == 0) return out + "Z";
-  char z[16];
-  std::snprintf(z, sizeof z, "%c%02ld:%02ld", off < 0 ? '-' : '+', std::labs(off) / 3600, (std::labs(off) % 3600) / 60);
+  // UTC offsets are at most +-18 h, so two digits each always fit.
+  int hours = static_cast<int>(std::labs(off) / 3600 % 100);
+  int minutes = static_cast<int>(std::labs(off) % 3600 / 60);
+  char z[8];
+  std::snprintf(z, sizeof z, "%c%02d:%02d", off < 0 ? '-' : '+', hours, minutes);
   return out + z;
 }
 

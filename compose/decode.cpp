@@ -14,24 +14,6 @@
 namespace stack::compose {
 namespace {
 
-template <class T>
-struct IsOptional : std::false_type {};
-template <class T>
-struct IsOptional<std::optional<T>> : std::true_type {};
-
-template <class T>
-struct IsVector : std::false_type {};
-template <class T>
-struct IsVector<std::vector<T>> : std::true_type {};
-
-template <class T>
-struct IsMap : std::false_type {};
-template <class T>
-struct IsMap<std::map<std::string, T>> : std::true_type {};
-
-template <class T>
-inline constexpr bool kAlwaysFalse = false;
-
 using Status = Result<void>;
 
 std::unexpected<Error> must_be(const Node& n, std::string_view path, std::string_view what) {

@@ -12,26 +12,6 @@
 namespace stack::compose {
 namespace {
 
-template <class T>
-struct IsOptional : std::false_type {};
-template <class T>
-struct IsOptional<std::optional<T>> : std::true_type {};
-
-template <class T>
-struct IsVector : std::false_type {};
-template <class T>
-struct IsVector<std::vector<T>> : std::true_type {};
-
-template <class T>
-struct IsMap : std::false_type {};
-template <class T>
-struct IsMap<std::map<std::string, T>> : std::true_type {};
-
-template <class T>
-inline constexpr bool kAlwaysFalse = false;
-
-bool is_letter(unsigned char c) { return std::isalpha(c) || c >= 0x80; }
-bool is_digit(unsigned char c) { return std::isdigit(c); }
 
 Node str(std::string s) { return Node::string(std::move(s)); }
 Node plain(std::string s) { return Node::scalar(std::move(s)); }

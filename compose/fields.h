@@ -20,6 +20,26 @@
 
 namespace stack::compose {
 
+// Shape tests the generic decode/encode walks dispatch on.
+template <class T>
+struct IsOptional : std::false_type {};
+template <class T>
+struct IsOptional<std::optional<T>> : std::true_type {};
+
+template <class T>
+struct IsVector : std::false_type {};
+template <class T>
+struct IsVector<std::vector<T>> : std::true_type {};
+
+template <class T>
+struct IsMap : std::false_type {};
+template <class T>
+struct IsMap<std::map<std::string, T>> : std::true_type {};
+
+template <class T>
+inline constexpr bool kAlwaysFalse = false;
+
+
 // How a field is decoded and printed beyond what its C++ type says.
 enum FieldFlag : unsigned {
   kFieldDefault = 0,
