@@ -87,8 +87,10 @@ int run_config(const ProjectFlags& project_flags, ConfigFlags flags) {
   if (flags.no_interpolate && !listing) {
     auto doc = compose::load_document(options);
     if (!doc) return report(doc.error());
-    if (flags.format == "json") return write_output(flags, compose::emit_json(*doc));
-    return write_output(flags, compose::emit_yaml(*doc));
+    if (flags.format == "json") {
+      return write_output(flags, compose::emit_json(compose::sort_mapping_keys(*doc, compose::OutputFormat::Json)));
+    }
+    return write_output(flags, compose::emit_yaml(compose::sort_mapping_keys(*doc, compose::OutputFormat::Yaml)));
   }
 
   auto project = compose::load_project(options);

@@ -171,21 +171,9 @@ class Encoder {
     std::vector<const Entry*> sorted;
     for (const Entry& e : extensions.entries) sorted.push_back(&e);
     std::stable_sort(sorted.begin(), sorted.end(), [&](const Entry* a, const Entry* b) { return key_less(a->key, b->key); });
-    for (const Entry* e : sorted) out.set(e->key, sorted_mappings(e->value));
+    for (const Entry* e : sorted) out.set(e->key, sort_mapping_keys(e->value, format_));
   }
 
-  // Extension values are free-form maps in compose-go (map[string]any), which Go prints with sorted keys.
-  Node sorted_mappings(const Node& in) const {
-    Node out = in;
-    if (out.is_sequence()) {
-      for (Node& item : out.items()) item = sorted_mappings(item);
-    } else if (out.is_mapping()) {
-      for (Entry& e : out.entries()) e.value = sorted_mappings(e.value);
-      std::stable_sort(out.entries().begin(), out.entries().end(),
-                       [&](const Entry& a, const Entry& b) { return key_less(a.key, b.key); });
-    }
-    return out;
-  }
 
   bool key_less(std::string_view a, std::string_view b) const { return json() ? a < b : yaml_key_less(a, b); }
 
@@ -221,6 +209,19 @@ std::map<std::string, FileObjectConfig> without_content(const std::map<std::stri
 
 }  // namespace
 
+
+Node sort_mapping_keys(const Node& in, OutputFormat format) {
+  Node out = in;
+  if (out.is_sequence()) {
+    for (Node& item : out.items()) item = sort_mapping_keys(item, format);
+  } else if (out.is_mapping()) {
+    for (Entry& e : out.entries()) e.value = sort_mapping_keys(e.value, format);
+    std::stable_sort(out.entries().begin(), out.entries().end(), [&](const Entry& a, const Entry& b) {
+      return format == OutputFormat::Json ? a.key < b.key : yaml_key_less(a.key, b.key);
+    });
+  }
+  return out;
+}
 
 Node encode_service(const ServiceConfig& service, OutputFormat format) {
   return Encoder(format).encode_struct(service);

@@ -20,6 +20,8 @@ enum class OutputFormat { Yaml, Json };
 
 Node encode_project(const Project& project, OutputFormat format = OutputFormat::Yaml);
 Node encode_service(const ServiceConfig& service, OutputFormat format = OutputFormat::Yaml);
+// Free-form maps (x-* values, the raw model of `config --no-interpolate`) print with Go's map key order.
+Node sort_mapping_keys(const Node& node, OutputFormat format);
 
 
 }  // namespace stack::compose

@@ -151,7 +151,10 @@ Result<Node> load_file(const std::string& path, const std::string& display, cons
     if (options.interpolate) {
       if (auto r = interpolate_node(doc, lookup_in(ctx.variables)); !r) return std::unexpected(r.error());
     }
-    if (auto r = canonicalize_project(doc); !r) return std::unexpected(r.error());
+    // Without interpolation, "${PORT}:80" cannot be parsed yet: compose keeps such strings as written.
+    TransformOptions transform_options;
+    transform_options.keep_unparsable = !options.interpolate;
+    if (auto r = canonicalize_project(doc, transform_options); !r) return std::unexpected(r.error());
     if (options.resolve_paths) resolve_project_paths(doc, base_dir, ctx.home);
     if (i == 0) {
       merged = std::move(doc);
