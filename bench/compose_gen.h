@@ -7,8 +7,10 @@ namespace stack::bench {
 
 // `services` services, each with ports, volumes, environment, labels, healthcheck,
 // depends_on on the previous service, networks, deploy limits and an interpolated image tag.
-inline std::string generate_compose(int services) {
-  std::string out = "name: bench\nx-common: &common\n  restart: unless-stopped\n  logging:\n"
+// Without a top-level `name` (docker-compose 1.29, measured beside us, rejects it).
+inline std::string generate_compose(int services, bool with_name = true) {
+  std::string out = with_name ? "name: bench\n" : "";
+  out += "x-common: &common\n  restart: unless-stopped\n  logging:\n"
                     "    driver: json-file\n    options: {max-size: 10m}\nservices:\n";
   for (int i = 0; i < services; ++i) {
     std::string n = std::to_string(i);

@@ -7,12 +7,12 @@ build=$(realpath "${1:-build}")
 n=${2:-500}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$build/compose_gen" "$n" > "$work/compose.yaml"
+"$build/bench/compose_gen" "$n" --no-name > "$work/compose.yaml"
 cd "$work"
-cmds=("$build/stack -f compose.yaml config -q")
+cmds=("$build/stack -p bench -f compose.yaml config -q")
 names=(stack)
-if command -v docker-compose >/dev/null; then cmds+=("docker-compose -f compose.yaml config -q"); names+=(docker-compose); fi
-if command -v podman-compose >/dev/null; then cmds+=("podman-compose -f compose.yaml config"); names+=(podman-compose); fi
+# podman-compose 1.0.3 has no `config` command, so it is not in this race.
+if command -v docker-compose >/dev/null; then cmds+=("docker-compose -p bench -f compose.yaml config -q"); names+=(docker-compose); fi
 echo "loading a generated $n-service compose file, median of runs:"
 hyperfine -N --warmup 3 --runs 20 --export-json "$work/r.json" "${cmds[@]}" >/dev/null
 python3 - "$work/r.json" <<'PY'
