@@ -68,21 +68,25 @@ Result<CgroupPlan> plan_v1(const Resources& res, const HasFile& has_file, std::o
     const MemoryResources& m = *res.memory;
     const char* kMemsw = "memory.memsw.limit_in_bytes";
     // OCI: swap 0 means "not set"; a limit of -1 with no swap means both unlimited.
-    std::optional<int64_t> swap = m.swap && *m.swap != 0 ? m.swap : std::nullopt;
-    if (!swap && m.limit && *m.limit == -1 && has_file("memory", kMemsw)) swap = -1;
-    if (swap && !has_file("memory", kMemsw))
-      return fail("memory+swap limit " + num(*swap) + " requested, but memory.memsw.limit_in_bytes is absent: "
+    bool has_swap = m.swap && *m.swap != 0;
+    int64_t swap = has_swap ? *m.swap : 0;
+    if (!has_swap && m.limit && *m.limit == -1 && has_file("memory", kMemsw)) {
+      has_swap = true;
+      swap = -1;
+    }
+    if (has_swap && !has_file("memory", kMemsw))
+      return fail("memory+swap limit " + num(swap) + " requested, but memory.memsw.limit_in_bytes is absent: "
                   "this kernel does not account swap (boot with swapaccount=1, or drop the swap limit)",
                   EOPNOTSUPP);
-    if (swap && m.limit && *swap >= 0 && *m.limit >= 0 && *swap < *m.limit)
-      return fail("memory+swap limit " + num(*swap) + " is below the memory limit " + num(*m.limit), EINVAL);
+    if (has_swap && m.limit && swap >= 0 && *m.limit >= 0 && swap < *m.limit)
+      return fail("memory+swap limit " + num(swap) + " is below the memory limit " + num(*m.limit), EINVAL);
     // The kernel keeps memory.limit <= memsw.limit after every write: raise memsw first
     // when it grows, lower the memory limit first when it shrinks.
-    bool swap_first = swap && (*swap == -1 || (current_memsw_limit && *current_memsw_limit >= 0 &&
-                                               *swap > *current_memsw_limit));
-    if (swap && swap_first) w.push_back({"memory", kMemsw, num(*swap)});
+    bool swap_first = has_swap && (swap == -1 || (current_memsw_limit && *current_memsw_limit >= 0 &&
+                                                  swap > *current_memsw_limit));
+    if (has_swap && swap_first) w.push_back({"memory", kMemsw, num(swap)});
     if (m.limit) w.push_back({"memory", "memory.limit_in_bytes", num(*m.limit)});
-    if (swap && !swap_first) w.push_back({"memory", kMemsw, num(*swap)});
+    if (has_swap && !swap_first) w.push_back({"memory", kMemsw, num(swap)});
     if (m.reservation) w.push_back({"memory", "memory.soft_limit_in_bytes", num(*m.reservation)});
     if (m.kernel) plan.warnings.push_back("kernel memory limit (linux.resources.memory.kernel) is deprecated by the kernel and ignored");
     if (m.swappiness) {
