@@ -41,7 +41,9 @@ struct SeccompProgram {
 // building a filter. Unknown syscall names are not errors (see above).
 Result<void> validate_seccomp(const Seccomp& seccomp);
 
-// Builds the filter with libseccomp and exports it as BPF. Safe in the parent.
+// Builds the filter with libseccomp and exports it as BPF. Safe in the parent, thread
+// safe; the last 16 distinct profiles' programs are kept in memory (Docker's profile
+// costs ~17 ms to build, ~0.8 ms to load).
 Result<SeccompProgram> compile_seccomp(const Seccomp& seccomp);
 
 // Loads a compiled filter into the calling process (seccomp(SECCOMP_SET_MODE_FILTER)).
