@@ -28,6 +28,7 @@ int run(int argc, char** argv) {
   commands.push_back(add_config_command(app, project));
   commands.push_back(add_version_command(app));
   commands.push_back(add_image_command(app, state));
+  commands.push_back(add_runtime_command(app));
 
   try {
     app.parse(argc, argv);

@@ -18,5 +18,6 @@ struct Command {
 Command add_config_command(CLI::App& app, const ProjectFlags& project);
 Command add_version_command(CLI::App& app);
 Command add_image_command(CLI::App& app, const StateFlags& state);
+Command add_runtime_command(CLI::App& app);
 
 }  // namespace stack::cli

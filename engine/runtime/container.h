@@ -1,0 +1,78 @@
+// The container lifecycle of the OCI runtime spec, as runc's commands have it:
+// create (the container's init waits on an exec fifo), start (releases it), run (create +
+// start in one process, waits and returns the exit status), state, kill, delete, list.
+//
+// create clones the container's init directly from the calling process (no re-exec) into
+// its new namespaces. Parent and child synchronize over a socketpair:
+//   parent: cgroup created -> clone -> child added to the cgroup, id maps written,
+//           createRuntime/prestart hooks -> "go" -> state.json written
+//   child:  waits for "go" -> joins namespaces, unshares the cgroup namespace -> rootfs,
+//           pivot_root -> hostname, sysctls -> masked/read-only paths -> rlimits, cwd,
+//           no_new_privs, user, capabilities and seccomp last -> finds the executable ->
+//           create: says "ready" and blocks opening the exec fifo; run: execs at once
+// The socket is close-on-exec: in run mode its EOF tells the parent the exec happened,
+// and a message before it is the child's error.
+//
+// Nothing is left behind on a failure path: mounts live in the child's mount namespace,
+// the cgroup and the state directory are owned by guards until the container is recorded.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "engine/runtime/spec.h"
+#include "engine/runtime/state.h"
+
+namespace stack::runtime {
+
+struct CreateOptions {
+  std::string root = kDefaultRuntimeRoot;  // state root
+  std::string id;
+  std::string bundle;    // absolute path of the bundle directory (rootfs is relative to it)
+  std::string pid_file;  // written with the container's pid once created
+  // The container's stdin, stdout, stderr; -1 inherits the caller's.
+  int stdio[3] = {-1, -1, -1};
+};
+
+// Loads BUNDLE/config.json and creates the container (status "created").
+Result<void> create_container(const CreateOptions& options);
+Result<void> create_container(const CreateOptions& options, const Spec& spec);
+
+// Releases a created container's process to exec its command; runs poststart hooks.
+Result<void> start_container(const std::string& root, const std::string& id);
+
+// create + start + wait, then delete. Returns the process's exit status, 128+N when a
+// signal N killed it. Signals the caller receives (INT, TERM, HUP, QUIT, USR1, USR2,
+// WINCH) are forwarded to the container process.
+// A process that could not be started fails with Docker's message (see
+// exit_code_for_start_error in process_setup.h for the exit status it maps to).
+Result<int> run_container(const CreateOptions& options);
+Result<int> run_container(const CreateOptions& options, const Spec& spec);
+
+// The OCI state JSON of one container.
+Result<nlohmann::ordered_json> container_state(const std::string& root, const std::string& id);
+
+// Sends a signal to the container's init process (created, running or paused).
+Result<void> kill_container(const std::string& root, const std::string& id, int signal);
+
+// Removes a stopped (or created) container: its cgroup, poststop hooks, its state dir.
+// A running one is refused unless `force`, which kills it (SIGKILL) and waits for it.
+Result<void> delete_container(const std::string& root, const std::string& id, bool force);
+
+struct ContainerInfo {
+  State state;
+  Status status;
+};
+// Every container under root, by id.
+Result<std::vector<ContainerInfo>> list_containers(const std::string& root);
+
+// "KILL", "SIGKILL", "9" -> SIGKILL.
+Result<int> parse_signal(const std::string& name);
+
+}  // namespace stack::runtime
