@@ -47,7 +47,9 @@ class StoreTest : public ::testing::Test {
     store_.emplace(std::move(*s));
   }
   void TearDown() override {
-    if (store_) EXPECT_EQ(count(store_->content().tmp_dir()), 0u) << "tmp/ must be empty after every operation";
+    if (store_) {
+      EXPECT_EQ(count(store_->content().tmp_dir()), 0u) << "tmp/ must be empty after every operation";
+    }
   }
   std::string import(const std::string& tar, const std::string& name, std::vector<std::string> changes = {}) {
     ImportOptions o{tar, name, std::move(changes), "", ""};
