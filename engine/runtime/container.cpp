@@ -242,9 +242,17 @@ Result<Prepared> prepare(const CreateOptions& o, const Spec& spec) {
   return p;
 }
 
+// How the container's init gets into its cgroup. Moving a process through cgroup.procs
+// write-locks cgroup_threadgroup_rwsem, which waits for an RCU grace period (10-15 ms
+// here: most of a container start). The kernel skips that lock when a thread moves
+// itself through a v1 "tasks" file (pid 0), and CLONE_INTO_CGROUP (v2) needs no move.
+enum class CgroupJoin { SelfTasks, CloneInto, ParentAddsPid };
+
 struct ChildContext {
   const Spec* spec;
   const Prepared* prepared;
+  CgroupJoin join;
+  const std::vector<std::string>* cgroup_dirs;
   Mode mode;
   int sync_fd;
   int fifo_fd;  // O_PATH fd of the exec fifo (create mode)
@@ -256,6 +264,9 @@ struct ChildContext {
 Result<void> child_setup(const ChildContext& c, UniqueFd& proc_fd_dir, std::string& executable) {
   const Spec& spec = *c.spec;
   const Prepared& p = *c.prepared;
+  if (c.join == CgroupJoin::SelfTasks)
+    for (const auto& dir : *c.cgroup_dirs)
+      if (auto r = sys::write_existing(dir + "/tasks", "0"); !r) return std::unexpected(r.error().wrapped("join cgroup"));
   auto go = receive_message(c.sync_fd);
   if (!go) return std::unexpected(go.error());
   if (!*go || (*go)->empty() || (**go)[0] != kGo) ::_exit(1);  // the parent gave up
@@ -278,9 +289,10 @@ Result<void> child_setup(const ChildContext& c, UniqueFd& proc_fd_dir, std::stri
   if (auto r = prepare_rootfs(spec, p.rootfs); !r) return std::unexpected(r.error().wrapped("rootfs " + p.rootfs));
   if (auto r = set_hostnames(spec.hostname, spec.domainname); !r) return r;
   if (auto r = apply_sysctls(spec.linux.sysctl); !r) return r;
+  // Before the root may turn read-only.
+  if (auto r = ensure_cwd(spec.process.cwd); !r) return std::unexpected(r.error().wrapped("process.cwd"));
   if (auto r = finalize_rootfs(spec); !r) return r;
   if (auto r = apply_rlimits(spec.process.rlimits); !r) return r;
-  if (auto r = ensure_cwd(spec.process.cwd); !r) return std::unexpected(r.error().wrapped("process.cwd"));
   if (spec.process.no_new_privileges)
     if (auto r = set_no_new_privileges(); !r) return r;
   if (p.seccomp && !spec.process.no_new_privileges)
@@ -363,10 +375,23 @@ Result<void> launch(const CreateOptions& o, const Spec& spec, Mode mode, const s
     if (auto r = sys::setns_path(prepared->plan.pid_path, CLONE_NEWPID); !r)
       return std::unexpected(r.error().wrapped("join pid namespace"));
   }
-  auto cloned = sys::clone_into(prepared->plan.clone_flags);
+  std::vector<std::string> cgroup_dirs = out.cgroup->dirs();
+  CgroupJoin join = CgroupJoin::ParentAddsPid;
+  UniqueFd cgroup_fd;
+  if (out.cgroup->mode() == CgroupMode::V2 && cgroup_dirs.size() == 1) {
+    cgroup_fd.reset(::open(cgroup_dirs.front().c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (cgroup_fd) join = CgroupJoin::CloneInto;
+  } else if (out.cgroup->mode() != CgroupMode::V2 && !prepared->plan.new_user) {
+    join = CgroupJoin::SelfTasks;  // a child in a new user namespace may not write the host's cgroupfs
+  }
+  auto cloned = sys::clone_into(prepared->plan.clone_flags, cgroup_fd.get());
+  if (!cloned && join == CgroupJoin::CloneInto) {
+    join = CgroupJoin::ParentAddsPid;  // a kernel without CLONE_INTO_CGROUP (< 5.7)
+    cloned = sys::clone_into(prepared->plan.clone_flags);
+  }
   if (cloned && cloned->pid == 0) {
     parent_end.reset();
-    ChildContext c{&spec, &*prepared, mode, child_end.get(), fifo.get(), o.stdio, &old_mask};
+    ChildContext c{&spec, &*prepared, join, &cgroup_dirs, mode, child_end.get(), fifo.get(), o.stdio, &old_mask};
     child_main(c);
   }
   if (own_pidns && ::setns(own_pidns.get(), CLONE_NEWPID) != 0) spdlog::warn("return to own pid namespace: {}", std::strerror(errno));
@@ -387,7 +412,8 @@ Result<void> launch(const CreateOptions& o, const Spec& spec, Mode mode, const s
   st.poststart = spec.hooks.poststart;
   st.poststop = spec.hooks.poststop;
 
-  if (auto r = out.cgroup->add_process(pid); !r) return std::unexpected(r.error().wrapped("cgroup " + prepared->cgroups_path));
+  if (join == CgroupJoin::ParentAddsPid)
+    if (auto r = out.cgroup->add_process(pid); !r) return std::unexpected(r.error().wrapped("cgroup " + prepared->cgroups_path));
   if (prepared->plan.new_user)
     if (auto r = write_id_maps(pid, spec.linux); !r) return std::unexpected(r.error().wrapped("user namespace"));
   if (auto r = run_hooks(spec.hooks.prestart, "prestart", st, Status::Creating); !r) return r;

@@ -13,10 +13,14 @@
 
 namespace stack::runtime::sys {
 
-Result<Cloned> clone_into(uint64_t flags) {
+Result<Cloned> clone_into(uint64_t flags, int cgroup_fd) {
   int pidfd = -1;
   struct clone_args args {};
   args.flags = flags | CLONE_PIDFD;
+  if (cgroup_fd >= 0) {
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = static_cast<uint64_t>(cgroup_fd);
+  }
   args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
   args.exit_signal = SIGCHLD;
   long pid = ::syscall(SYS_clone3, &args, sizeof args);

@@ -22,7 +22,9 @@ struct Cloned {
 // clone3 with fork semantics (the child returns from this call on a copy of the stack,
 // as fork() does) into the namespaces in `flags` (CLONE_NEW*), with CLONE_PIDFD.
 // In the child the returned pid is 0. The caller must be single-threaded.
-Result<Cloned> clone_into(uint64_t flags);
+// With cgroup_fd >= 0 (a cgroup v2 directory) the child is born in that cgroup
+// (CLONE_INTO_CGROUP), which costs no migration.
+Result<Cloned> clone_into(uint64_t flags, int cgroup_fd = -1);
 
 // mount(2) with an error naming source, target and type: "mount tmpfs on /x (tmpfs): EPERM".
 Result<void> mount(const std::string& source, const std::string& target, const std::string& fstype,
