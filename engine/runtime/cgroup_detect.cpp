@@ -232,18 +232,26 @@ Result<std::vector<pid_t>> read_pids_recursive(const std::string& dir) {
 
 Result<void> make_dirs(const std::string& base, const std::string& rel, std::vector<std::string>& created,
                        const std::function<void(const std::string&)>& after_mkdir) {
-  std::string dir = base;
-  for (const std::string& part : split(rel, '/')) {
-    if (part.empty()) continue;
-    dir += "/" + part;
-    if (::mkdir(dir.c_str(), 0755) == 0) {
-      created.push_back(dir);
-      if (after_mkdir) after_mkdir(dir);
-    } else if (errno != EEXIST) {
-      return fail_errno("create cgroup " + dir);
+  // A shared parent ("stack") can vanish between our mkdirs when the last container under it
+  // is destroyed at that moment: start over, a few times.
+  for (int attempt = 0;; ++attempt) {
+    std::string dir = base;
+    bool vanished = false;
+    for (const std::string& part : split(rel, '/')) {
+      if (part.empty()) continue;
+      dir += "/" + part;
+      if (::mkdir(dir.c_str(), 0755) == 0) {
+        created.push_back(dir);
+        if (after_mkdir) after_mkdir(dir);
+      } else if (errno == ENOENT && attempt < 3) {
+        vanished = true;
+        break;
+      } else if (errno != EEXIST) {
+        return fail_errno("create cgroup " + dir);
+      }
     }
+    if (!vanished) return {};
   }
-  return {};
 }
 
 Result<void> remove_tree(const std::string& dir, std::chrono::steady_clock::time_point deadline,

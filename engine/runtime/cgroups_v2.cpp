@@ -48,7 +48,10 @@ Result<std::unique_ptr<Cgroup>> CgroupV2::create(const std::string& cgroups_path
   if (!path) return std::unexpected(path.error().wrapped("create cgroup"));
   std::unique_ptr<CgroupV2> cg(new CgroupV2(*path, true, options));
   std::vector<std::string> needed = resources ? v2_controllers_needed(*resources) : std::vector<std::string>{};
-  if (auto r = cg->prepare_path(needed, true); !r) return std::unexpected(r.error());
+  auto prepared = cg->prepare_path(needed, true);
+  // A shared parent removed under us by the last container leaving it: once more.
+  if (!prepared && prepared.error().errno_value == ENOENT) prepared = cg->prepare_path(needed, true);
+  if (!prepared) return std::unexpected(prepared.error());
   if (resources)
     if (auto r = cg->apply(*resources); !r) return std::unexpected(r.error());
   return std::unique_ptr<Cgroup>(std::move(cg));

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -12,10 +13,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// tmpfs when there is one: the fakes make and drop hundreds of small files, which a
+// journalled disk makes 100x slower.
+fs::path fake_base() {
+  if (!std::getenv("TMPDIR") && ::access("/dev/shm", W_OK) == 0) return "/dev/shm";
+  return fs::temp_directory_path();
+}
+
+
 struct TempDir {
   std::string path;
   TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "stack-cgdetect-XXXXXX").string();
+    std::string tmpl = (fake_base() / "stack-cgdetect-XXXXXX").string();
     path = ::mkdtemp(tmpl.data());
   }
   ~TempDir() { fs::remove_all(path); }
