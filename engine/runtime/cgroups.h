@@ -71,8 +71,12 @@ class Cgroup {
   // relative ("ID", then under "stack/"). Creates the directory in every needed v1 controller
   // hierarchy (cpu, cpuacct, memory, pids, blkio, cpuset with cpus/mems copied from the parent,
   // freezer, devices) or the v2 directory (enabling the controllers in the parents'
-  // cgroup.subtree_control), then applies `resources`. Errors name the file, the value the
-  // kernel refused and errno: "write 1 to /sys/fs/cgroup/memory/stack/x/memory.limit_in_bytes".
+  // cgroup.subtree_control), then applies `resources`. Device rules go to devices.allow/deny
+  // on v1 and into an eBPF program (BPF_PROG_TYPE_CGROUP_DEVICE) attached to the v2 directory;
+  // an empty rule list leaves every device allowed, so the caller passes Docker's defaults.
+  // Errors name the file, the value the kernel refused and errno:
+  // "write 1 to /sys/fs/cgroup/memory/stack/x/memory.limit_in_bytes: Device or resource busy".
+  // On failure nothing create() made is left behind.
   static Result<std::unique_ptr<Cgroup>> create(const std::string& cgroups_path,
                                                 const std::optional<Resources>& resources,
                                                 const CgroupOptions& options = {});
