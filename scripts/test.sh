@@ -6,8 +6,11 @@ cd "$(dirname "$0")/.."
 
 STACK_WERROR=ON ./scripts/install.sh
 
-echo "== unit and integration tests"
-ctest --test-dir build --output-on-failure -j2 --timeout 300
+echo "== unit tests (no root needed)"
+./build/tests/unit_tests --gtest_brief=1
+
+echo "== integration tests (root, real kernel: namespaces, mounts, cgroups)"
+./build/tests/integration_tests --gtest_brief=1
 
 echo "== stack config over the compose corpus (examples, conformance cases, golden files)"
 ./tests/config_corpus.sh build/stack
