@@ -286,7 +286,7 @@ Result<void> child_setup(const ChildContext& c, UniqueFd& proc_fd_dir, std::stri
     proc_fd_dir.reset(::open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!proc_fd_dir) return fail_errno("open /proc/self/fd");
   }
-  if (auto r = prepare_rootfs(spec, p.rootfs); !r) return std::unexpected(r.error().wrapped("rootfs " + p.rootfs));
+  if (auto r = prepare_rootfs(spec, p.rootfs, *c.cgroup_dirs); !r) return std::unexpected(r.error().wrapped("rootfs " + p.rootfs));
   if (auto r = set_hostnames(spec.hostname, spec.domainname); !r) return r;
   if (auto r = apply_sysctls(spec.linux.sysctl); !r) return r;
   // Before the root may turn read-only.

@@ -120,7 +120,7 @@ Result<void> create_target(const std::string& dest, bool as_file) {
 // as the root). The hybrid layout's controller-less cgroup2 "unified" mount is left out,
 // as runc leaves it out: nothing in a v1 container uses it, and a fresh cgroup2 mount
 // costs 10-15 ms here.
-Result<void> mount_cgroup(const std::string& dest, const MountOptions& o) {
+Result<void> mount_cgroup(const std::string& dest, const MountOptions& o, const std::vector<std::string>& cgroup_dirs) {
   unsigned long flags = o.flags & ~(MS_BIND | MS_REC);
   struct statfs sfs {};
   if (::statfs("/sys/fs/cgroup", &sfs) == 0 && static_cast<long>(sfs.f_type) == kCgroup2Magic)
@@ -144,7 +144,17 @@ Result<void> mount_cgroup(const std::string& dest, const MountOptions& o) {
       std::vector<std::string> opts;
       for (const auto& opt : split(*(dash + 3), ','))
         if (opt != "rw" && opt != "ro") opts.push_back(opt);
-      if (auto r = sys::mount("cgroup", target, "cgroup", flags, join(opts, ",")); !r) return r;
+      auto r = sys::mount("cgroup", target, "cgroup", flags, join(opts, ","));
+      if (!r && r.error().errno_value == EPERM) {
+        // A user namespace may not mount cgroup v1: bind the container's own cgroup
+        // directory of that hierarchy instead, as runc does.
+        std::string source = mountpoint;
+        for (const auto& d : cgroup_dirs)
+          if (d.starts_with(mountpoint + "/")) source = d;
+        r = sys::mount(source, target, "", MS_BIND | MS_REC, "");
+        if (r && (flags & ~MS_REC)) r = remount_bind(target, flags);
+      }
+      if (!r) return r;
     }
   }
   if (flags & MS_RDONLY)
@@ -152,7 +162,7 @@ Result<void> mount_cgroup(const std::string& dest, const MountOptions& o) {
   return {};
 }
 
-Result<void> mount_one(const std::string& rootfs, const Mount& m) {
+Result<void> mount_one(const std::string& rootfs, const Mount& m, const std::vector<std::string>& cgroup_dirs) {
   MountOptions o = parse_mount_options(m.options);
   auto dest = secure_join(rootfs, m.destination);
   if (!dest) return std::unexpected(dest.error());
@@ -169,7 +179,7 @@ Result<void> mount_one(const std::string& rootfs, const Mount& m) {
   }
   if (auto r = create_target(*dest, false); !r) return r;
   if (m.type == "cgroup") {
-    if (auto r = mount_cgroup(*dest, o); !r) return r;
+    if (auto r = mount_cgroup(*dest, o, cgroup_dirs); !r) return r;
     return apply_propagation_and_attrs(*dest, o);
   }
   auto r = sys::mount(m.source.empty() ? m.type : m.source, *dest, m.type, o.flags, o.data);
@@ -337,7 +347,7 @@ Result<std::string> secure_join(const std::string& root, const std::string& unsa
   return current();
 }
 
-Result<void> prepare_rootfs(const Spec& spec, const std::string& rootfs) {
+Result<void> prepare_rootfs(const Spec& spec, const std::string& rootfs, const std::vector<std::string>& cgroup_dirs) {
   // Nothing mounted from here on may propagate to the host. A shared root propagation is
   // applied after pivot_root: pivot_root refuses shared mounts.
   unsigned long root_prop = propagation_flags(spec.linux.rootfs_propagation);
@@ -346,7 +356,7 @@ Result<void> prepare_rootfs(const Spec& spec, const std::string& rootfs) {
   // pivot_root needs the new root to be a mount point.
   if (auto r = sys::mount(rootfs, rootfs, "", MS_BIND | MS_REC, ""); !r) return std::unexpected(r.error().wrapped("prepare rootfs"));
   for (size_t i = 0; i < spec.mounts.size(); ++i)
-    if (auto r = mount_one(rootfs, spec.mounts[i]); !r)
+    if (auto r = mount_one(rootfs, spec.mounts[i], cgroup_dirs); !r)
       return std::unexpected(r.error().wrapped("mounts[" + std::to_string(i) + "] " + spec.mounts[i].destination));
   if (auto r = populate_dev(rootfs, spec); !r) return std::unexpected(r.error().wrapped("populate /dev"));
   if (auto r = pivot_into(rootfs); !r) return r;

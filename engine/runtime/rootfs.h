@@ -40,8 +40,10 @@ Result<std::string> secure_join(const std::string& root, const std::string& unsa
 
 // In the child, in its new mount namespace: makes the host's mounts slaves (or what
 // linux.rootfsPropagation asks), mounts the spec's mounts under `rootfs` (absolute),
-// populates /dev, and pivots into it.
-Result<void> prepare_rootfs(const Spec& spec, const std::string& rootfs);
+// populates /dev, and pivots into it. `cgroup_dirs` (the container's cgroup directory in
+// each host hierarchy) are bind-mounted for a "cgroup" mount where the kernel refuses a
+// fresh cgroup v1 mount (in a user namespace).
+Result<void> prepare_rootfs(const Spec& spec, const std::string& rootfs, const std::vector<std::string>& cgroup_dirs = {});
 
 // After pivot_root and sysctls: read-only paths, masked paths, read-only root.
 Result<void> finalize_rootfs(const Spec& spec);
