@@ -149,6 +149,8 @@ int run_config(const ProjectFlags& project_flags, ConfigFlags flags) {
     return 0;
   }
 
+  // -q only validates: the model is loaded and checked by now, and printing it cannot fail.
+  if (flags.quiet && (flags.format.empty() || flags.format == "yaml" || flags.format == "json")) return 0;
   std::string content;
   if (flags.format.empty() || flags.format == "yaml") {
     content = compose::emit_yaml(compose::encode_project(*project, compose::OutputFormat::Yaml));
