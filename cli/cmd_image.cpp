@@ -48,6 +48,7 @@ struct LsOptions {
   bool quiet = false, no_trunc = false, digests = false, all = false;
   std::vector<std::string> filters;
   std::string format;
+  std::string repository;  // `image ls [REPOSITORY[:TAG]]`: a reference filter, as docker treats it
 };
 
 int run_ls(const StateFlags& state, const LsOptions& o) {
@@ -67,6 +68,7 @@ int run_ls(const StateFlags& state, const LsOptions& o) {
     } else if (k == "label") labels.push_back(v);
     else if (k != "before" && k != "since") return report_error(Error{"invalid filter '" + k + "'"});
   }
+  if (!o.repository.empty()) references.push_back(o.repository);
 
   struct Row {
     const ImageSummary* image;
@@ -322,6 +324,7 @@ Command add_image_command(CLI::App& app, const StateFlags& state) {
     c->add_flag("--digests", o->digests, "Show digests");
     c->add_option("-f,--filter", o->filters, "Filter output based on conditions provided")->allow_extra_args(false);
     c->add_option("--format", o->format, "Pretty-print images using a Go template, or json");
+    c->add_option("repository", o->repository, "REPOSITORY[:TAG]");
     subs.push_back({c, [&state, o] { return run_ls(state, *o); }});
   }
   {
