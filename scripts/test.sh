@@ -12,6 +12,8 @@ echo "== unit tests (no root needed)"
 echo "== integration tests (root, real kernel: namespaces, mounts, cgroups)"
 ./build/tests/integration_tests --gtest_brief=1
 
+echo "== side by side with runc (same OCI bundles, same observable results)" && ./tests/runc_compare.sh build/stack
+
 echo "== stack config over the compose corpus (examples, conformance cases, golden files)"
 ./tests/config_corpus.sh build/stack
 
