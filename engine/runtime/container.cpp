@@ -23,6 +23,9 @@
 #include "common/unique_fd.h"
 #include "engine/runtime/capabilities.h"
 #include "engine/runtime/cgroups.h"
+#include "engine/runtime/child_process.h"
+#include "engine/runtime/console.h"
+#include "engine/runtime/init.h"
 #include "engine/runtime/docker_defaults.h"
 #include "engine/runtime/namespaces.h"
 #include "engine/runtime/process_setup.h"
@@ -35,49 +38,6 @@ namespace stack::runtime {
 namespace {
 
 enum class Mode { Create, Run };
-
-// Messages on the parent/child socket (SOCK_SEQPACKET: one message per send).
-constexpr char kGo = 'G';     // parent -> child: cgroup joined, id maps written, hooks run
-constexpr char kReady = 'R';  // child -> parent (create): waiting on the exec fifo
-constexpr char kError = 'E';  // child -> parent: the rest of the message says what failed
-
-Result<void> send_message(int fd, char tag, std::string_view body = {}) {
-  std::string msg(1, tag);
-  msg.append(body);
-  if (::send(fd, msg.data(), msg.size(), MSG_NOSIGNAL) < 0) return fail_errno("send to the container's init");
-  return {};
-}
-
-// nullopt on EOF (the peer closed its end, or exec'd).
-Result<std::optional<std::string>> receive_message(int fd) {
-  char buf[8192];
-  for (;;) {
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail_errno("receive from the container's init");
-    if (n == 0) return std::optional<std::string>{};
-    return std::optional<std::string>(std::string(buf, static_cast<size_t>(n)));
-  }
-}
-
-int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
-int pidfd_send_signal(int pidfd, int sig) { return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0)); }
-
-// Waits until the process behind `pidfd` has exited; false on timeout.
-bool wait_exit(int pidfd, int timeout_ms) {
-  pollfd p{pidfd, POLLIN, 0};
-  for (;;) {
-    int n = ::poll(&p, 1, timeout_ms);
-    if (n < 0 && errno == EINTR) continue;
-    return n > 0;
-  }
-}
-
-int exit_status(int wstatus) {
-  if (WIFEXITED(wstatus)) return WEXITSTATUS(wstatus);
-  if (WIFSIGNALED(wstatus)) return 128 + WTERMSIG(wstatus);
-  return 1;
-}
 
 // The state directory, removed on a failure path.
 class StateDirGuard {
@@ -93,35 +53,6 @@ class StateDirGuard {
  private:
   std::string root_, id_;
   bool armed_ = true;
-};
-
-// The container's init, killed and reaped on a failure path.
-class ChildGuard {
- public:
-  ChildGuard(pid_t pid, UniqueFd pidfd) : pid_(pid), pidfd_(std::move(pidfd)) {}
-  ChildGuard(const ChildGuard&) = delete;
-  ChildGuard& operator=(const ChildGuard&) = delete;
-  ~ChildGuard() {
-    if (pid_ <= 0) return;
-    pidfd_send_signal(pidfd_.get(), SIGKILL);
-    while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
-    }
-  }
-  pid_t pid() const { return pid_; }
-  int pidfd() const { return pidfd_.get(); }
-  // Reaps the exited child; the guard no longer owns it.
-  int wait() {
-    int wstatus = 0;
-    while (::waitpid(pid_, &wstatus, 0) < 0 && errno == EINTR) {
-    }
-    pid_ = -1;
-    return exit_status(wstatus);
-  }
-  void release() { pid_ = -1; }
-
- private:
-  pid_t pid_;
-  UniqueFd pidfd_;
 };
 
 // Runs one hook with the state JSON on its stdin, within its timeout.
@@ -161,6 +92,13 @@ Result<void> run_hooks(const std::vector<Hook>& hooks, const std::string& kind, 
   return {};
 }
 
+// In the container's init: hooks run with a state JSON the parent prepared.
+Result<void> run_hooks_with_state(const std::vector<Hook>& hooks, const std::string& kind, const std::string& state_json) {
+  for (const auto& h : hooks)
+    if (auto r = run_hook(h, state_json); !r) return std::unexpected(r.error().wrapped(kind + " hook"));
+  return {};
+}
+
 void warn_hooks(const std::vector<Hook>& hooks, const std::string& kind, const State& state, Status status) {
   if (auto r = run_hooks(hooks, kind, state, status); !r) spdlog::warn("{}", r.error().to_string());
 }
@@ -173,6 +111,7 @@ struct Prepared {
   std::string cgroups_path;
   std::optional<Capabilities> capabilities;
   std::optional<Resources> resources;
+  bool init = false;
 };
 
 // The device cgroup rules: the spec's, then what runc always allows after them (mknod of
@@ -213,8 +152,6 @@ Capabilities raisable_ambient(Capabilities caps) {
 Result<Prepared> prepare(const CreateOptions& o, const Spec& spec) {
   if (auto r = validate_id(o.id); !r) return std::unexpected(r.error());
   if (spec.process.args.empty()) return fail("config.json: process.args: must not be empty");
-  if (spec.process.terminal)
-    return fail("config.json: process.terminal: a terminal needs --console-socket, which stack runtime does not support yet");
   Prepared p;
   auto plan = plan_namespaces(spec.linux);
   if (!plan) return std::unexpected(plan.error().wrapped("config.json"));
@@ -239,6 +176,8 @@ Result<Prepared> prepare(const CreateOptions& o, const Spec& spec) {
   p.rootfs = resolved;
   p.resources = with_default_device_rules(spec);
   p.cgroups_path = spec.linux.cgroups_path.empty() ? "/" + o.id : spec.linux.cgroups_path;
+  auto init = spec.annotations.find(kInitAnnotation);
+  p.init = o.init || (init != spec.annotations.end() && init->second == "true");
   return p;
 }
 
@@ -258,10 +197,13 @@ struct ChildContext {
   int fifo_fd;  // O_PATH fd of the exec fifo (create mode)
   const int* stdio;
   const sigset_t* old_mask;
+  int console_fd;  // the console socket (connected, or our end of a pair) when process.terminal
 };
 
 // The container's init between clone and exec. Every step's error goes to the parent.
-Result<void> child_setup(const ChildContext& c, UniqueFd& proc_fd_dir, std::string& executable) {
+// `hook_state` receives the state JSON the parent sends along with "go" when there are
+// createContainer or startContainer hooks.
+Result<void> child_setup(const ChildContext& c, UniqueFd& proc_fd_dir, std::string& executable, std::string& hook_state) {
   const Spec& spec = *c.spec;
   const Prepared& p = *c.prepared;
   if (c.join == CgroupJoin::SelfTasks)
@@ -270,6 +212,7 @@ Result<void> child_setup(const ChildContext& c, UniqueFd& proc_fd_dir, std::stri
   auto go = receive_message(c.sync_fd);
   if (!go) return std::unexpected(go.error());
   if (!*go || (*go)->empty() || (**go)[0] != kGo) ::_exit(1);  // the parent gave up
+  hook_state = (*go)->substr(1);
   if (auto r = join_namespaces(p.plan.joins); !r) return r;
   if (p.plan.new_user) {
     // Become the namespace's root, now that the parent has mapped it.
@@ -286,28 +229,24 @@ Result<void> child_setup(const ChildContext& c, UniqueFd& proc_fd_dir, std::stri
     proc_fd_dir.reset(::open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!proc_fd_dir) return fail_errno("open /proc/self/fd");
   }
-  if (auto r = prepare_rootfs(spec, p.rootfs, *c.cgroup_dirs); !r) return std::unexpected(r.error().wrapped("rootfs " + p.rootfs));
+  std::function<Result<void>()> before_pivot;
+  if (!spec.hooks.create_container.empty())
+    before_pivot = [&]() { return run_hooks_with_state(spec.hooks.create_container, "createContainer", hook_state); };
+  if (auto r = prepare_rootfs(spec, p.rootfs, *c.cgroup_dirs, before_pivot); !r)
+    return std::unexpected(r.error().wrapped("rootfs " + p.rootfs));
+  // As runc: after the spec's mounts and pivot_root, before masked and read-only paths.
+  if (c.console_fd >= 0) {
+    if (auto r = setup_console(c.console_fd, spec.process.console_size); !r) return std::unexpected(r.error().wrapped("console"));
+    ::close(c.console_fd);
+  }
   if (auto r = set_hostnames(spec.hostname, spec.domainname); !r) return r;
   if (auto r = apply_sysctls(spec.linux.sysctl); !r) return r;
   // Before the root may turn read-only.
   if (auto r = ensure_cwd(spec.process.cwd); !r) return std::unexpected(r.error().wrapped("process.cwd"));
   if (auto r = finalize_rootfs(spec); !r) return r;
-  if (auto r = apply_rlimits(spec.process.rlimits); !r) return r;
-  if (spec.process.no_new_privileges)
-    if (auto r = set_no_new_privileges(); !r) return r;
-  if (p.seccomp && !spec.process.no_new_privileges)
-    if (auto r = load_seccomp(*p.seccomp); !r) return r;  // still holding CAP_SYS_ADMIN
-  if (p.capabilities)
-    if (auto r = keep_capabilities_across_setuid(); !r) return r;
-  if (auto r = switch_user(spec.process.user); !r) return r;
-  if (p.capabilities)
-    if (auto r = apply_capabilities(*p.capabilities); !r) return r;
-  if (auto r = enter_cwd(spec.process.cwd); !r) return r;
-  auto found = find_executable(spec.process.args.front(), path_from_env(spec.process.env));
+  auto found = finish_process_setup(spec.process, p.capabilities, p.seccomp ? &*p.seccomp : nullptr);
   if (!found) return std::unexpected(found.error());
-  executable = *found;
-  if (p.seccomp && spec.process.no_new_privileges)
-    if (auto r = load_seccomp(*p.seccomp); !r) return r;
+  executable = std::move(*found);
   return {};
 }
 
@@ -318,8 +257,8 @@ Result<void> child_setup(const ChildContext& c, UniqueFd& proc_fd_dir, std::stri
   // Nothing the caller had open may reach the container; ours are close-on-exec already.
   ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
   UniqueFd proc_fd_dir;
-  std::string executable;
-  if (auto r = child_setup(c, proc_fd_dir, executable); !r) {
+  std::string executable, hook_state;
+  if (auto r = child_setup(c, proc_fd_dir, executable, hook_state); !r) {
     (void)send_message(c.sync_fd, kError, r.error().to_string());
     ::_exit(1);
   }
@@ -331,22 +270,34 @@ Result<void> child_setup(const ChildContext& c, UniqueFd& proc_fd_dir, std::stri
     ::close(c.fifo_fd);
     proc_fd_dir.reset();
   }
+  auto report = [&](const Error& e) {
+    if (c.mode == Mode::Run) {
+      (void)send_message(c.sync_fd, kError, e.to_string());
+    } else {
+      ::dprintf(2, "stack runtime: %s\n", e.to_string().c_str());
+    }
+  };
+  if (!c.spec->hooks.start_container.empty())
+    if (auto r = run_hooks_with_state(c.spec->hooks.start_container, "startContainer", hook_state); !r) {
+      report(r.error());
+      ::_exit(1);
+    }
+  if (c.prepared->init)
+    if (auto r = fork_into_init(*c.old_mask); !r) {
+      report(r.error());
+      ::_exit(1);
+    }
   Error e = exec_process(executable, c.spec->process.args, c.spec->process.env);
-  if (c.mode == Mode::Run) {
-    (void)send_message(c.sync_fd, kError, e.message);
-  } else {
-    ::dprintf(2, "stack runtime: %s\n", e.message.c_str());
-  }
+  report(e);
   ::_exit(exit_code_for_start_error(e.message));
 }
-
-const int kForwardedSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
 // A container being made; its guards undo everything unless it is committed.
 struct Launched {
   std::unique_ptr<Cgroup> cgroup;
   std::optional<ChildGuard> child;
   State state;
+  UniqueFd console;  // run with a terminal and no console socket: our end, the master comes over it
 };
 
 Result<void> launch(const CreateOptions& o, const Spec& spec, Mode mode, const sigset_t& old_mask, Launched& out) {
@@ -358,6 +309,33 @@ Result<void> launch(const CreateOptions& o, const Spec& spec, Mode mode, const s
     if (::mkfifo(fifo_path.c_str(), 0622) != 0) return fail_errno("create exec fifo " + fifo_path);
     fifo.reset(::open(fifo_path.c_str(), O_PATH | O_CLOEXEC));
     if (!fifo) return fail_errno("open exec fifo " + fifo_path);
+  }
+  // Terminals as runc: a detached container's master goes to --console-socket; a
+  // foreground `run` receives it itself and relays it to its own stdio.
+  UniqueFd console_child_end;
+  if (spec.process.terminal) {
+    if (!o.console_socket.empty()) {
+      auto sock = connect_console_socket(o.console_socket);
+      if (!sock) return std::unexpected(sock.error());
+      console_child_end = std::move(*sock);
+    } else if (mode == Mode::Create) {
+      return fail("cannot allocate tty if stack runtime will detach without setting console socket");
+    } else {
+      int pair[2];
+      if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) return fail_errno("socketpair for the console");
+      out.console.reset(pair[0]);
+      console_child_end.reset(pair[1]);
+    }
+  } else if (!o.console_socket.empty()) {
+    return fail("cannot use console socket if stack runtime will not detach or allocate tty");
+  }
+  if (prepared->seccomp) {
+    // exec loads the container's filter without the bundle: its flags, then the program.
+    std::string blob(sizeof(unsigned), '\0');
+    std::memcpy(blob.data(), &prepared->seccomp->flags, sizeof(unsigned));
+    blob.append(reinterpret_cast<const char*>(prepared->seccomp->instructions.data()),
+                prepared->seccomp->instructions.size() * sizeof(sock_filter));
+    if (auto r = write_file_replace(seccomp_program_path(o.root, o.id), blob, 0600); !r) return r;
   }
   auto cgroup = Cgroup::create(prepared->cgroups_path, prepared->resources);
   if (!cgroup) return std::unexpected(cgroup.error().wrapped("cgroup " + prepared->cgroups_path));
@@ -391,7 +369,9 @@ Result<void> launch(const CreateOptions& o, const Spec& spec, Mode mode, const s
   }
   if (cloned && cloned->pid == 0) {
     parent_end.reset();
-    ChildContext c{&spec, &*prepared, join, &cgroup_dirs, mode, child_end.get(), fifo.get(), o.stdio, &old_mask};
+    out.console.reset();
+    ChildContext c{&spec,           &*prepared, join,     &cgroup_dirs, mode, child_end.get(), fifo.get(),
+                   o.stdio,         &old_mask,  console_child_end.get()};
     child_main(c);
   }
   if (own_pidns && ::setns(own_pidns.get(), CLONE_NEWPID) != 0) spdlog::warn("return to own pid namespace: {}", std::strerror(errno));
@@ -399,6 +379,7 @@ Result<void> launch(const CreateOptions& o, const Spec& spec, Mode mode, const s
   out.child.emplace(cloned->pid, std::move(cloned->pidfd));
   child_end.reset();
   fifo.reset();
+  console_child_end.reset();
   pid_t pid = cloned->pid;
 
   State& st = out.state;
@@ -411,6 +392,8 @@ Result<void> launch(const CreateOptions& o, const Spec& spec, Mode mode, const s
   st.cgroups_path = prepared->cgroups_path;
   st.poststart = spec.hooks.poststart;
   st.poststop = spec.hooks.poststop;
+  st.process = spec.process;
+  st.process->capabilities = prepared->capabilities;
 
   if (join == CgroupJoin::ParentAddsPid)
     if (auto r = out.cgroup->add_process(pid); !r) return std::unexpected(r.error().wrapped("cgroup " + prepared->cgroups_path));
@@ -418,7 +401,11 @@ Result<void> launch(const CreateOptions& o, const Spec& spec, Mode mode, const s
     if (auto r = write_id_maps(pid, spec.linux); !r) return std::unexpected(r.error().wrapped("user namespace"));
   if (auto r = run_hooks(spec.hooks.prestart, "prestart", st, Status::Creating); !r) return r;
   if (auto r = run_hooks(spec.hooks.create_runtime, "createRuntime", st, Status::Creating); !r) return r;
-  if (auto r = send_message(parent_end.get(), kGo); !r) return r;
+  // The container-side hooks get the state from us: the init cannot see its own host pid.
+  std::string hook_state;
+  if (!spec.hooks.create_container.empty() || !spec.hooks.start_container.empty())
+    hook_state = oci_state_json(st, Status::Creating).dump();
+  if (auto r = send_message(parent_end.get(), kGo, hook_state); !r) return r;
 
   // Recorded while the child builds its rootfs.
   st.start_time = process_start_time(pid);
@@ -471,33 +458,20 @@ Result<int> run_container(const CreateOptions& o, const Spec& spec) {
   StateDirGuard dir_guard(o.root, o.id);
   // Forwarded signals are blocked from before the clone, so none is lost; the child
   // restores the old mask.
-  sigset_t forwarded, old_mask;
-  sigemptyset(&forwarded);
-  for (int s : kForwardedSignals) sigaddset(&forwarded, s);
-  ::sigprocmask(SIG_BLOCK, &forwarded, &old_mask);
-  struct MaskRestore {
-    sigset_t mask;
-    ~MaskRestore() { ::sigprocmask(SIG_SETMASK, &mask, nullptr); }
-  } restore{old_mask};
+  sigset_t forwarded = forwarded_signals();
+  SignalBlock block(forwarded);
 
   Launched l;
-  if (auto r = launch(o, spec, Mode::Run, old_mask, l); !r) return std::unexpected(r.error());
+  if (auto r = launch(o, spec, Mode::Run, block.old_mask(), l); !r) return std::unexpected(r.error());
   warn_hooks(spec.hooks.poststart, "poststart", l.state, Status::Running);
 
-  UniqueFd sfd(::signalfd(-1, &forwarded, SFD_CLOEXEC));
-  if (!sfd) return fail_errno("signalfd");
-  pollfd fds[2] = {{l.child->pidfd(), POLLIN, 0}, {sfd.get(), POLLIN, 0}};
-  for (;;) {
-    int n = ::poll(fds, 2, -1);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail_errno("wait for the container process");
-    if (fds[0].revents) break;
-    if (fds[1].revents & POLLIN) {
-      signalfd_siginfo info{};
-      if (::read(sfd.get(), &info, sizeof info) == sizeof info)
-        pidfd_send_signal(l.child->pidfd(), static_cast<int>(info.ssi_signo));
-    }
+  UniqueFd master;
+  if (l.console) {
+    auto fd = receive_fd(l.console.get());
+    if (!fd) return std::unexpected(fd.error());
+    master = std::move(*fd);
   }
+  if (auto r = wait_forwarding(l.child->pidfd(), forwarded, master.get()); !r) return std::unexpected(r.error());
   int status = l.child->wait();
   // `run` deletes what it made, as runc run does without --detach.
   if (auto r = l.cgroup->destroy(); !r) spdlog::warn("{}", r.error().to_string());
@@ -580,6 +554,42 @@ Result<void> delete_container(const std::string& root, const std::string& id, bo
   }
   warn_hooks(st->poststop, "poststop", *st, Status::Stopped);
   return remove_state_dir(root, id);
+}
+
+Result<void> pause_container(const std::string& root, const std::string& id) {
+  auto st = read_state(root, id);
+  if (!st) return std::unexpected(st.error());
+  if (observe_status(root, *st) != Status::Running) return fail("container not running");
+  auto cgroup = Cgroup::open(st->cgroups_path);
+  if (!cgroup) return std::unexpected(cgroup.error().wrapped("pause container " + id));
+  if (auto r = (*cgroup)->freeze(); !r) {
+    (void)(*cgroup)->thaw();
+    return std::unexpected(r.error().wrapped("pause container " + id));
+  }
+  st->paused = true;
+  return write_state(root, *st);
+}
+
+Result<void> resume_container(const std::string& root, const std::string& id) {
+  auto st = read_state(root, id);
+  if (!st) return std::unexpected(st.error());
+  if (observe_status(root, *st) != Status::Paused) return fail("container not paused");
+  auto cgroup = Cgroup::open(st->cgroups_path);
+  if (!cgroup) return std::unexpected(cgroup.error().wrapped("resume container " + id));
+  if (auto r = (*cgroup)->thaw(); !r) return std::unexpected(r.error().wrapped("resume container " + id));
+  st->paused = false;
+  return write_state(root, *st);
+}
+
+Result<std::vector<pid_t>> container_pids(const std::string& root, const std::string& id) {
+  auto st = read_state(root, id);
+  if (!st) return std::unexpected(st.error());
+  auto cgroup = Cgroup::open(st->cgroups_path);
+  if (!cgroup) return std::unexpected(cgroup.error().wrapped("container " + id));
+  auto pids = (*cgroup)->pids();
+  if (!pids) return std::unexpected(pids.error());
+  std::sort(pids->begin(), pids->end());
+  return pids;
 }
 
 Result<std::vector<ContainerInfo>> list_containers(const std::string& root) {

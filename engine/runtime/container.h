@@ -20,6 +20,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -38,6 +39,11 @@ struct CreateOptions {
   std::string pid_file;  // written with the container's pid once created
   // The container's stdin, stdout, stderr; -1 inherits the caller's.
   int stdio[3] = {-1, -1, -1};
+  // With process.terminal: where the pty master is sent (runc's --console-socket). Needed
+  // by create; `run` without it relays the terminal to its own stdio as runc does.
+  std::string console_socket;
+  // PID 1 is stack's built-in init (init.h); also the annotation "stack.init": "true".
+  bool init = false;
 };
 
 // Loads BUNDLE/config.json and creates the container (status "created").
@@ -71,6 +77,42 @@ struct ContainerInfo {
 };
 // Every container under root, by id.
 Result<std::vector<ContainerInfo>> list_containers(const std::string& root);
+
+// Freezes every process of a running container (cgroup freezer); status "paused".
+// runc's errors: "container not running" / "container not paused".
+Result<void> pause_container(const std::string& root, const std::string& id);
+Result<void> resume_container(const std::string& root, const std::string& id);
+
+// The host pids of the container's processes (its cgroup), sorted.
+Result<std::vector<pid_t>> container_pids(const std::string& root, const std::string& id);
+
+// `runc exec`: a new process in a running (or created) container. It joins every
+// namespace in which the container's init differs from us (user first, mount last; the
+// pid namespace by forking after setns), the container's cgroup (through its own v1
+// tasks / v2 cgroup.procs entry: no RCU wait), and gets the container's process
+// settings from its state (env, user, capabilities, rlimits, no_new_privileges), its
+// seccomp filter, then the overrides below.
+struct ExecOptions {
+  std::string root = kDefaultRuntimeRoot;
+  std::string id;
+  std::vector<std::string> args;   // the command (unless `process` is given)
+  std::optional<Process> process;  // --process process.json: replaces the container's process
+  bool tty = false;
+  std::string console_socket;
+  std::string cwd;
+  std::vector<std::string> env;  // KEY=VALUE, replacing the container's KEY
+  std::optional<uid_t> uid;
+  std::optional<gid_t> gid;
+  std::vector<std::string> caps;  // added to bounding, effective, permitted
+  bool no_new_privileges = false;
+  std::string pid_file;
+  bool detach = false;
+  int stdio[3] = {-1, -1, -1};
+};
+// The process's exit status (128+N for a signal); 0 once it runs when detached. A
+// command that cannot be started fails with Docker's message (exit_code_for_start_error).
+// Exec into a stopped container fails with runc's "cannot exec in a stopped container".
+Result<int> exec_container(const ExecOptions& options);
 
 // "KILL", "SIGKILL", "9" -> SIGKILL.
 Result<int> parse_signal(const std::string& name);

@@ -9,9 +9,30 @@
 #include <cstring>
 
 #include "common/strings.h"
+#include "engine/runtime/capabilities.h"
 #include "engine/runtime/syscalls.h"
 
 namespace stack::runtime {
+
+Result<std::string> finish_process_setup(const Process& process, const std::optional<Capabilities>& capabilities,
+                                         const SeccompProgram* seccomp) {
+  if (auto r = apply_rlimits(process.rlimits); !r) return std::unexpected(r.error());
+  if (process.no_new_privileges)
+    if (auto r = set_no_new_privileges(); !r) return std::unexpected(r.error());
+  if (seccomp && !process.no_new_privileges)
+    if (auto r = load_seccomp(*seccomp); !r) return std::unexpected(r.error());  // still holding CAP_SYS_ADMIN
+  if (capabilities)
+    if (auto r = keep_capabilities_across_setuid(); !r) return std::unexpected(r.error());
+  if (auto r = switch_user(process.user); !r) return std::unexpected(r.error());
+  if (capabilities)
+    if (auto r = apply_capabilities(*capabilities); !r) return std::unexpected(r.error());
+  if (auto r = enter_cwd(process.cwd); !r) return std::unexpected(r.error());
+  auto found = find_executable(process.args.front(), path_from_env(process.env));
+  if (!found) return std::unexpected(found.error());
+  if (seccomp && process.no_new_privileges)
+    if (auto r = load_seccomp(*seccomp); !r) return std::unexpected(r.error());
+  return found;
+}
 
 int rlimit_resource(const std::string& name) {
   static const std::map<std::string, int, std::less<>> table = {

@@ -5,13 +5,22 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/error.h"
+#include "engine/runtime/seccomp.h"
 #include "engine/runtime/spec.h"
 
 namespace stack::runtime {
+
+// The last steps before exec, shared by a container's init and an exec'd process:
+// rlimits, no_new_privs, seccomp and capabilities in the order seccomp.h and
+// capabilities.h explain, the user, the cwd; returns the executable found for args[0].
+// `capabilities` and `seccomp` are the already validated / compiled ones (or none).
+Result<std::string> finish_process_setup(const Process& process, const std::optional<Capabilities>& capabilities,
+                                         const SeccompProgram* seccomp);
 
 // "RLIMIT_NOFILE" -> RLIMIT_NOFILE; -1 when unknown.
 int rlimit_resource(const std::string& name);

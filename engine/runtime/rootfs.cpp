@@ -347,7 +347,8 @@ Result<std::string> secure_join(const std::string& root, const std::string& unsa
   return current();
 }
 
-Result<void> prepare_rootfs(const Spec& spec, const std::string& rootfs, const std::vector<std::string>& cgroup_dirs) {
+Result<void> prepare_rootfs(const Spec& spec, const std::string& rootfs, const std::vector<std::string>& cgroup_dirs,
+                            const std::function<Result<void>()>& before_pivot) {
   // Nothing mounted from here on may propagate to the host. A shared root propagation is
   // applied after pivot_root: pivot_root refuses shared mounts.
   unsigned long root_prop = propagation_flags(spec.linux.rootfs_propagation);
@@ -359,6 +360,8 @@ Result<void> prepare_rootfs(const Spec& spec, const std::string& rootfs, const s
     if (auto r = mount_one(rootfs, spec.mounts[i], cgroup_dirs); !r)
       return std::unexpected(r.error().wrapped("mounts[" + std::to_string(i) + "] " + spec.mounts[i].destination));
   if (auto r = populate_dev(rootfs, spec); !r) return std::unexpected(r.error().wrapped("populate /dev"));
+  if (before_pivot)
+    if (auto r = before_pivot(); !r) return r;
   if (auto r = pivot_into(rootfs); !r) return r;
   if (root_prop & MS_SHARED)
     if (auto r = sys::mount("", "/", "", root_prop, ""); !r) return r;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -43,7 +44,10 @@ Result<std::string> secure_join(const std::string& root, const std::string& unsa
 // populates /dev, and pivots into it. `cgroup_dirs` (the container's cgroup directory in
 // each host hierarchy) are bind-mounted for a "cgroup" mount where the kernel refuses a
 // fresh cgroup v1 mount (in a user namespace).
-Result<void> prepare_rootfs(const Spec& spec, const std::string& rootfs, const std::vector<std::string>& cgroup_dirs = {});
+// `before_pivot`, when set, runs after the mounts and before pivot_root (the OCI
+// createContainer hooks' moment).
+Result<void> prepare_rootfs(const Spec& spec, const std::string& rootfs, const std::vector<std::string>& cgroup_dirs = {},
+                            const std::function<Result<void>()>& before_pivot = {});
 
 // After pivot_root and sysctls: read-only paths, masked paths, read-only root.
 Result<void> finalize_rootfs(const Spec& spec);

@@ -473,6 +473,46 @@ Result<Spec> parse_spec(std::string_view json_text, std::string_view source) {
   return spec;
 }
 
+Result<Process> parse_process(std::string_view json_text, std::string_view source) {
+  json doc;
+  try {
+    doc = json::parse(json_text);
+  } catch (const json::parse_error& e) {
+    return fail(std::string(source) + ": invalid JSON: " + e.what());
+  }
+  Reader r(source);
+  if (!doc.is_object()) return r.error("(root)", "must be an object");
+  Process p;
+  TRY(parse_process(r, doc, "", p));
+  return p;
+}
+
+json process_to_json(const Process& p) {
+  json j = {{"terminal", p.terminal},
+            {"user", {{"uid", p.user.uid}, {"gid", p.user.gid}}},
+            {"args", p.args},
+            {"env", p.env},
+            {"cwd", p.cwd},
+            {"noNewPrivileges", p.no_new_privileges}};
+  if (p.console_size) j["consoleSize"] = {{"height", p.console_size->height}, {"width", p.console_size->width}};
+  if (p.user.umask) j["user"]["umask"] = *p.user.umask;
+  if (!p.user.additional_gids.empty()) j["user"]["additionalGids"] = p.user.additional_gids;
+  if (p.capabilities)
+    j["capabilities"] = {{"bounding", p.capabilities->bounding},
+                         {"effective", p.capabilities->effective},
+                         {"permitted", p.capabilities->permitted},
+                         {"inheritable", p.capabilities->inheritable},
+                         {"ambient", p.capabilities->ambient}};
+  if (!p.rlimits.empty()) {
+    j["rlimits"] = json::array();
+    for (const auto& l : p.rlimits) j["rlimits"].push_back({{"type", l.type}, {"soft", l.soft}, {"hard", l.hard}});
+  }
+  if (!p.apparmor_profile.empty()) j["apparmorProfile"] = p.apparmor_profile;
+  if (!p.selinux_label.empty()) j["selinuxLabel"] = p.selinux_label;
+  if (p.oom_score_adj) j["oomScoreAdj"] = *p.oom_score_adj;
+  return j;
+}
+
 Result<Spec> load_spec(const std::string& bundle) {
   std::string path = bundle + "/config.json";
   auto text = read_file(path);

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "common/error.h"
 #include "engine/runtime/spec.h"
 
@@ -17,9 +19,17 @@ Result<Spec> parse_spec(std::string_view json_text, std::string_view source = "c
 // Reads and parses BUNDLE/config.json.
 Result<Spec> load_spec(const std::string& bundle);
 
+// A process.json as `runc exec --process` takes it (the config.json "process" object);
+// errors name the path within it ("process.json: cwd: is required").
+Result<Process> parse_process(std::string_view json_text, std::string_view source = "process.json");
+
+// A Process as its config.json object (what parse_process reads back); the state of a
+// container keeps its process this way, for exec.
+nlohmann::json process_to_json(const Process& process);
+
 // The default config.json `stack runtime spec` writes: runc spec's defaults (busybox-ready:
 // args ["sh"], Docker-like mounts, masked and read-only paths), except terminal false,
-// because stack runtime has no --console-socket yet.
+// so that a bundle made by it runs without a console socket or a terminal on stdin.
 std::string default_spec_json();
 
 }  // namespace stack::runtime

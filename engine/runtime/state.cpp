@@ -12,6 +12,7 @@
 
 #include "common/files.h"
 #include "common/unique_fd.h"
+#include "engine/runtime/spec_json.h"
 #include "engine/runtime/syscalls.h"
 
 namespace stack::runtime {
@@ -76,6 +77,7 @@ Result<void> validate_id(const std::string& id) {
 
 std::string state_dir(const std::string& root, const std::string& id) { return root + "/" + id; }
 std::string exec_fifo_path(const std::string& root, const std::string& id) { return root + "/" + id + "/exec.fifo"; }
+std::string seccomp_program_path(const std::string& root, const std::string& id) { return root + "/" + id + "/seccomp.bpf"; }
 
 Result<void> create_state_dir(const std::string& root, const std::string& id) {
   if (auto r = validate_id(id); !r) return r;
@@ -112,6 +114,7 @@ Result<void> write_state(const std::string& root, const State& s) {
             {"poststop", json::array()}};
   for (const auto& h : s.poststart) j["poststart"].push_back(hook_to_json(h));
   for (const auto& h : s.poststop) j["poststop"].push_back(hook_to_json(h));
+  if (s.process) j["process"] = process_to_json(*s.process);
   return write_file_replace(state_dir(root, s.id) + "/state.json", j.dump(), 0600);
 }
 
@@ -166,6 +169,11 @@ Result<State> read_state(const std::string& root, const std::string& id) {
     };
     hooks("poststart", s.poststart);
     hooks("poststop", s.poststop);
+    if (auto it = j.find("process"); it != j.end()) {
+      auto p = parse_process(it->dump(), path + ": process");
+      if (!p) return std::unexpected(p.error());
+      s.process = std::move(*p);
+    }
   } catch (const json::exception& e) {
     return fail("read " + path + ": " + e.what());
   }

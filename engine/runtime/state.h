@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,7 +42,13 @@ struct State {
   bool paused = false;
   std::vector<Hook> poststart;  // run by start and delete, which may not see the bundle any more
   std::vector<Hook> poststop;
+  // The container's process as created (exec starts from it: env, user, caps, rlimits, ...).
+  std::optional<Process> process;
 };
+
+// <root>/<id>/seccomp.bpf: the container's compiled seccomp filter (struct sock_filter
+// array), written at create when the spec has one, loaded by exec.
+std::string seccomp_program_path(const std::string& root, const std::string& id);
 
 // Container IDs as runc accepts them: [A-Za-z0-9_+.-], not "." or "..".
 Result<void> validate_id(const std::string& id);
