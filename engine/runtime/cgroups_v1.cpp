@@ -15,8 +15,12 @@
 namespace stack::runtime {
 namespace {
 
-// The hierarchies a container joins. name=systemd and the others are left alone.
-constexpr const char* kControllers[] = {"cpu", "cpuacct", "memory", "pids", "blkio", "cpuset", "freezer", "devices"};
+// The hierarchies a container joins, as runc joins them: the controllers, and systemd's
+// named hierarchy (name=systemd, at .../systemd) so process tracking sees the container.
+// Other named hierarchies and the hybrid layout's controller-less cgroup2 mount are left
+// alone: moving a process there costs an RCU grace period (10-15 ms) and controls nothing.
+constexpr const char* kControllers[] = {"cpu", "cpuacct", "memory", "pids", "blkio", "cpuset", "freezer", "devices",
+                                        "systemd"};
 
 std::string parent_of(const std::string& dir) { return dir.substr(0, dir.rfind('/')); }
 

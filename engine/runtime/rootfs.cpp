@@ -115,12 +115,13 @@ Result<void> create_target(const std::string& dest, bool as_file) {
   return sys::touch(dest, 0644);
 }
 
-// cgroup v2: one cgroup2 mount. cgroup v1: a tmpfs with one mount per host v1 hierarchy
-// (seen from the container's cgroup namespace, so it shows the container's own cgroup
-// as the root). The hybrid layout's controller-less cgroup2 "unified" mount is left out,
+// cgroup v2: one cgroup2 mount. cgroup v1: a tmpfs with one mount per host v1 hierarchy,
+// each showing the container's own cgroup as its root (a fresh mount inside the container's
+// cgroup namespace, or a bind of its directory without one). The hybrid layout's controller-less cgroup2 "unified" mount is left out,
 // as runc leaves it out: nothing in a v1 container uses it, and a fresh cgroup2 mount
 // costs 10-15 ms here.
-Result<void> mount_cgroup(const std::string& dest, const MountOptions& o, const std::vector<std::string>& cgroup_dirs) {
+Result<void> mount_cgroup(const std::string& dest, const MountOptions& o, const std::vector<std::string>& cgroup_dirs,
+                          bool own_cgroup_ns) {
   unsigned long flags = o.flags & ~(MS_BIND | MS_REC);
   struct statfs sfs {};
   if (::statfs("/sys/fs/cgroup", &sfs) == 0 && static_cast<long>(sfs.f_type) == kCgroup2Magic)
@@ -144,10 +145,12 @@ Result<void> mount_cgroup(const std::string& dest, const MountOptions& o, const 
       std::vector<std::string> opts;
       for (const auto& opt : split(*(dash + 3), ','))
         if (opt != "rw" && opt != "ro") opts.push_back(opt);
-      auto r = sys::mount("cgroup", target, "cgroup", flags, join(opts, ","));
+      // Without a cgroup namespace a fresh cgroup v1 mount would show the host's whole tree:
+      // bind the container's own directory of that hierarchy instead, as runc does. The same
+      // serves a user namespace, which may not mount cgroup v1 at all.
+      Result<void> r = fail("cgroup v1 mount not tried", EPERM);
+      if (own_cgroup_ns) r = sys::mount("cgroup", target, "cgroup", flags, join(opts, ","));
       if (!r && r.error().errno_value == EPERM) {
-        // A user namespace may not mount cgroup v1: bind the container's own cgroup
-        // directory of that hierarchy instead, as runc does.
         std::string source = mountpoint;
         for (const auto& d : cgroup_dirs)
           if (d.starts_with(mountpoint + "/")) source = d;
@@ -162,7 +165,8 @@ Result<void> mount_cgroup(const std::string& dest, const MountOptions& o, const 
   return {};
 }
 
-Result<void> mount_one(const std::string& rootfs, const Mount& m, const std::vector<std::string>& cgroup_dirs) {
+Result<void> mount_one(const std::string& rootfs, const Mount& m, const std::vector<std::string>& cgroup_dirs,
+                       bool own_cgroup_ns) {
   MountOptions o = parse_mount_options(m.options);
   auto dest = secure_join(rootfs, m.destination);
   if (!dest) return std::unexpected(dest.error());
@@ -179,7 +183,7 @@ Result<void> mount_one(const std::string& rootfs, const Mount& m, const std::vec
   }
   if (auto r = create_target(*dest, false); !r) return r;
   if (m.type == "cgroup") {
-    if (auto r = mount_cgroup(*dest, o, cgroup_dirs); !r) return r;
+    if (auto r = mount_cgroup(*dest, o, cgroup_dirs, own_cgroup_ns); !r) return r;
     return apply_propagation_and_attrs(*dest, o);
   }
   auto r = sys::mount(m.source.empty() ? m.type : m.source, *dest, m.type, o.flags, o.data);
@@ -356,8 +360,10 @@ Result<void> prepare_rootfs(const Spec& spec, const std::string& rootfs, const s
   if (auto r = sys::mount("", "/", "", first, ""); !r) return std::unexpected(r.error().wrapped("prepare rootfs"));
   // pivot_root needs the new root to be a mount point.
   if (auto r = sys::mount(rootfs, rootfs, "", MS_BIND | MS_REC, ""); !r) return std::unexpected(r.error().wrapped("prepare rootfs"));
+  bool own_cgroup_ns = std::any_of(spec.linux.namespaces.begin(), spec.linux.namespaces.end(),
+                                   [](const Namespace& ns) { return ns.type == "cgroup" && ns.path.empty(); });
   for (size_t i = 0; i < spec.mounts.size(); ++i)
-    if (auto r = mount_one(rootfs, spec.mounts[i], cgroup_dirs); !r)
+    if (auto r = mount_one(rootfs, spec.mounts[i], cgroup_dirs, own_cgroup_ns); !r)
       return std::unexpected(r.error().wrapped("mounts[" + std::to_string(i) + "] " + spec.mounts[i].destination));
   if (auto r = populate_dev(rootfs, spec); !r) return std::unexpected(r.error().wrapped("populate /dev"));
   if (before_pivot)
