@@ -155,6 +155,30 @@ class RuntimeTest : public ::testing::Test {
     return exited;
   }
 
+  // Containers whose processes outlive the CLI that made them (exec -d, an init killed
+  // with its namespace) send those processes to us, the subreaper; a pid namespace's init
+  // does not finish exiting until every process of it is reaped. Kills each container's
+  // init (SIGKILL, thawed first) and reaps until they are gone (3 s at most).
+  void kill_and_reap() {
+    for (const auto& id : ids_) {
+      (void)run_stack({"resume", id});
+      (void)run_stack({"kill", id, "KILL"});
+    }
+    for (int i = 0; i < 300; ++i) {
+      while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+      }
+      bool alive = false;
+      for (const auto& id : ids_) {
+        std::string state = slurp(root_ + "/" + id + "/state.json");
+        if (state.empty()) continue;
+        pid_t pid = nlohmann::json::parse(state).value("pid", 0);
+        if (pid > 0 && ::kill(pid, 0) == 0) alive = true;
+      }
+      if (!alive) return;
+      ::usleep(10000);
+    }
+  }
+
   void expect_nothing_left() {
     EXPECT_TRUE(!std::filesystem::exists(root_) || std::filesystem::is_empty(root_)) << "state left in " << root_;
     for (const auto& id : ids_) {
