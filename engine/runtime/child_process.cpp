@@ -20,15 +20,15 @@ Result<void> send_message(int fd, char tag, std::string_view body) {
 }
 
 Result<std::optional<std::string>> receive_message(int fd) {
-  // Large enough for a state JSON with annotations (the "go" message may carry one).
-  std::string buf(65536, '\0');
+  // Large enough for a state JSON with annotations (the "go" message may carry one);
+  // left uninitialized: this is on every container start's path.
+  char buf[65536];
   for (;;) {
-    ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return fail_errno("receive from the container's init");
     if (n == 0) return std::optional<std::string>{};
-    buf.resize(static_cast<size_t>(n));
-    return std::optional<std::string>(std::move(buf));
+    return std::optional<std::string>(std::string(buf, static_cast<size_t>(n)));
   }
 }
 

@@ -90,7 +90,8 @@ Result<std::vector<pid_t>> container_pids(const std::string& root, const std::st
 // namespace in which the container's init differs from us (user first, mount last; the
 // pid namespace by forking after setns), the container's cgroup (through its own v1
 // tasks / v2 cgroup.procs entry: no RCU wait), and gets the container's process
-// settings from its state (env, user, capabilities, rlimits, no_new_privileges), its
+// settings (from the config.json kept in its state dir, or the process recorded in its
+// state: env, user, capabilities, rlimits, no_new_privileges), its
 // seccomp filter, then the overrides below.
 struct ExecOptions {
   std::string root = kDefaultRuntimeRoot;
@@ -113,6 +114,10 @@ struct ExecOptions {
 // command that cannot be started fails with Docker's message (exit_code_for_start_error).
 // Exec into a stopped container fails with runc's "cannot exec in a stopped container".
 Result<int> exec_container(const ExecOptions& options);
+
+// runc's default spec asks for ambient capabilities that are not inheritable, which the
+// kernel cannot raise; they are left out (logged at debug level), as runc does.
+Capabilities raisable_ambient(Capabilities caps);
 
 // "KILL", "SIGKILL", "9" -> SIGKILL.
 Result<int> parse_signal(const std::string& name);

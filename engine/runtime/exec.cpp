@@ -20,6 +20,7 @@
 #include "engine/runtime/container.h"
 #include "engine/runtime/process_setup.h"
 #include "engine/runtime/seccomp.h"
+#include "engine/runtime/spec_json.h"
 #include "engine/runtime/syscalls.h"
 
 namespace stack::runtime {
@@ -91,8 +92,16 @@ Result<Process> exec_process_spec(const ExecOptions& o, const State& st) {
   if (o.process) {
     p = *o.process;
   } else {
-    if (!st.process) return fail("container " + st.id + " has no recorded process (created by an older stack)");
-    p = *st.process;
+    if (st.process) {
+      p = *st.process;
+    } else {
+      auto text = read_file(state_dir(o.root, st.id) + "/config.json");
+      if (!text) return std::unexpected(text.error().wrapped("container " + st.id));
+      auto spec = parse_spec(*text, state_dir(o.root, st.id) + "/config.json");
+      if (!spec) return std::unexpected(spec.error());
+      p = std::move(spec->process);
+      if (p.capabilities) p.capabilities = raisable_ambient(*p.capabilities);
+    }
     p.args = o.args;
     p.terminal = o.tty;
     p.console_size.reset();
