@@ -2,8 +2,8 @@
 // (normalize, validate) can point at file:line:col for a typed value.
 #pragma once
 
-#include <map>
 #include <string>
+#include <unordered_map>
 #include <string_view>
 
 #include "compose/node.h"
@@ -22,7 +22,12 @@ class SourceMap {
   size_t size() const { return marks_.size(); }
 
  private:
-  std::map<std::string, Mark, std::less<>> marks_;
+  // Hashed: decode records a mark for every key of the project (thousands for big files).
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, Mark, Hash, std::equal_to<>> marks_;
 };
 
 // The parent of a key path: "a.b[2]" -> "a.b", "a.b" -> "a", "a" -> "".
