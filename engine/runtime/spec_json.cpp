@@ -418,16 +418,27 @@ Result<void> parse_linux(const Reader& r, const json& j, const std::string& path
 
 }  // namespace
 
-Result<Spec> parse_spec(std::string_view json_text, std::string_view source) {
+namespace {
+
+// A JSON document whose root must be an object; nlohmann's message names the byte offset.
+Result<json> parse_object(std::string_view json_text, std::string_view source) {
   json doc;
   try {
     doc = json::parse(json_text);
   } catch (const json::parse_error& e) {
-    // nlohmann's message names the byte offset: "parse error at line 3, column 5: ..."
     return fail(std::string(source) + ": invalid JSON: " + e.what());
   }
+  if (!doc.is_object()) return Reader(source).error("(root)", "must be an object");
+  return doc;
+}
+
+}  // namespace
+
+Result<Spec> parse_spec(std::string_view json_text, std::string_view source) {
+  auto parsed = parse_object(json_text, source);
+  if (!parsed) return std::unexpected(parsed.error());
+  const json& doc = *parsed;
   Reader r(source);
-  if (!doc.is_object()) return r.error("(root)", "must be an object");
   Spec spec;
   if (!Reader::member(doc, "ociVersion")) return r.error("ociVersion", "is required");
   TRY(r.string(doc, "ociVersion", "", spec.oci_version));
@@ -474,16 +485,11 @@ Result<Spec> parse_spec(std::string_view json_text, std::string_view source) {
 }
 
 Result<Process> parse_process(std::string_view json_text, std::string_view source) {
-  json doc;
-  try {
-    doc = json::parse(json_text);
-  } catch (const json::parse_error& e) {
-    return fail(std::string(source) + ": invalid JSON: " + e.what());
-  }
+  auto parsed = parse_object(json_text, source);
+  if (!parsed) return std::unexpected(parsed.error());
   Reader r(source);
-  if (!doc.is_object()) return r.error("(root)", "must be an object");
   Process p;
-  TRY(parse_process(r, doc, "", p));
+  TRY(parse_process(r, *parsed, "", p));
   return p;
 }
 
