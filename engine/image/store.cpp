@@ -686,26 +686,35 @@ Result<std::vector<ImageSummary>> Store::list() const {
   return out;
 }
 
-Result<ImageConfig> Store::config(const std::string& reference) const {
+Result<Store::Resolved> Store::resolve_shared(const std::string& reference) const {
   auto lock = StoreLock::acquire(content_, StoreLock::Mode::shared);
   if (!lock) return std::unexpected(lock.error());
   auto index = read_index();
   if (!index) return std::unexpected(index.error());
   auto pos = resolve(*index, reference);
   if (!pos) return std::unexpected(pos.error());
-  return read_config(index->records[*pos].id);
+  auto config = read_config(index->records[*pos].id);
+  if (!config) return std::unexpected(config.error());
+  return Resolved{index->records[*pos], std::move(*config)};
+}
+
+std::vector<std::string> Store::lower_dirs(const ImageConfig& config) const {
+  std::vector<std::string> dirs;
+  for (const auto& chain : chain_ids(config.diff_ids)) dirs.insert(dirs.begin(), content_.layers_dir() + "/" + hex_of(chain) + "/diff");
+  return dirs;
+}
+
+Result<ImageConfig> Store::config(const std::string& reference) const {
+  auto resolved = resolve_shared(reference);
+  if (!resolved) return std::unexpected(resolved.error());
+  return std::move(resolved->config);
 }
 
 Result<nlohmann::ordered_json> Store::inspect(const std::string& reference) const {
-  auto lock = StoreLock::acquire(content_, StoreLock::Mode::shared);
-  if (!lock) return std::unexpected(lock.error());
-  auto index = read_index();
-  if (!index) return std::unexpected(index.error());
-  auto pos = resolve(*index, reference);
-  if (!pos) return std::unexpected(pos.error());
-  const Record& r = index->records[*pos];
-  auto c = read_config(r.id);
-  if (!c) return std::unexpected(c.error());
+  auto resolved = resolve_shared(reference);
+  if (!resolved) return std::unexpected(resolved.error());
+  const Record& r = resolved->record;
+  const ImageConfig* c = &resolved->config;
   ordered_json j;
   j["Id"] = r.id;
   j["RepoTags"] = ordered_json::array();
@@ -725,10 +734,8 @@ Result<nlohmann::ordered_json> Store::inspect(const std::string& reference) cons
   uint64_t size = image_size(*c);
   j["Size"] = size;
   j["VirtualSize"] = size;
-  std::vector<std::string> dirs;
-  for (const auto& chain : chain_ids(c->diff_ids)) dirs.insert(dirs.begin(), content_.layers_dir() + "/" + hex_of(chain) + "/diff");
   ordered_json data = ordered_json::object();
-  data["LowerDir"] = join(dirs, ":");
+  data["LowerDir"] = join(lower_dirs(*c), ":");
   j["GraphDriver"] = {{"Data", data}, {"Name", "overlay"}};
   j["RootFS"] = {{"Type", "layers"}, {"Layers", c->diff_ids}};
   j["Metadata"] = {{"LastTagTime", r.last_tag_time.empty() ? "0001-01-01T00:00:00Z" : r.last_tag_time}};
@@ -736,15 +743,10 @@ Result<nlohmann::ordered_json> Store::inspect(const std::string& reference) cons
 }
 
 Result<std::vector<HistoryRow>> Store::history(const std::string& reference) const {
-  auto lock = StoreLock::acquire(content_, StoreLock::Mode::shared);
-  if (!lock) return std::unexpected(lock.error());
-  auto index = read_index();
-  if (!index) return std::unexpected(index.error());
-  auto pos = resolve(*index, reference);
-  if (!pos) return std::unexpected(pos.error());
-  const Record& r = index->records[*pos];
-  auto c = read_config(r.id);
-  if (!c) return std::unexpected(c.error());
+  auto resolved = resolve_shared(reference);
+  if (!resolved) return std::unexpected(resolved.error());
+  const Record& r = resolved->record;
+  const ImageConfig* c = &resolved->config;
   auto chains = chain_ids(c->diff_ids);
   std::vector<HistoryRow> rows;
   size_t layer = 0;
@@ -762,12 +764,9 @@ Result<std::vector<HistoryRow>> Store::history(const std::string& reference) con
 Result<std::vector<std::string>> Store::layer_dirs(const std::string& reference) const {
   auto c = config(reference);
   if (!c) return std::unexpected(c.error());
-  std::vector<std::string> dirs;
-  for (const auto& chain : chain_ids(c->diff_ids)) {
-    std::string d = content_.layers_dir() + "/" + hex_of(chain) + "/diff";
-    if (!is_directory(d)) return fail("layer " + chain + " of image " + reference + " is not unpacked");
-    dirs.insert(dirs.begin(), d);
-  }
+  std::vector<std::string> dirs = lower_dirs(*c);
+  for (const auto& d : dirs)
+    if (!is_directory(d)) return fail("layer " + d + " of image " + reference + " is not unpacked");
   return dirs;
 }
 

@@ -110,6 +110,14 @@ class Store {
   // Finds the image a user's reference or (short) ID names; "No such image: x" if none.
   Result<size_t> resolve(const Index& index, const std::string& reference) const;
   Result<ImageConfig> read_config(const std::string& id) const;
+  // Under a shared lock: the record a reference names and its config.
+  struct Resolved {
+    Record record;
+    ImageConfig config;
+  };
+  Result<Resolved> resolve_shared(const std::string& reference) const;
+  // Unpacked layer directories of `config`, topmost first (overlayfs lowerdir order).
+  std::vector<std::string> lower_dirs(const ImageConfig& config) const;
   uint64_t layer_size(const std::string& chain_id) const;
   uint64_t image_size(const ImageConfig& config) const;
 
