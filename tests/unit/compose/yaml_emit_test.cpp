@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/compose/node_builders.h"
+
 #include <algorithm>
 #include <vector>
 
@@ -14,20 +16,10 @@
 namespace stack::compose {
 namespace {
 
-Node map_of(std::initializer_list<std::pair<std::string, Node>> entries) {
-  Node m = Node::mapping();
-  for (const auto& [k, v] : entries) m.entries().push_back(Entry{k, {}, v});
-  return m;
-}
-
-Node seq_of(std::initializer_list<Node> items) {
-  Node s = Node::sequence();
-  for (const Node& n : items) s.push_back(n);
-  return s;
-}
-
-Node str(std::string s) { return Node::string(std::move(s)); }
-Node raw(std::string s) { return Node::scalar(std::move(s)); }
+using node_builders::map_of;
+using node_builders::raw;
+using node_builders::seq_of;
+using node_builders::str;
 
 struct QuotingCase {
   std::string value;
