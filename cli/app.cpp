@@ -29,6 +29,9 @@ int run(int argc, char** argv) {
   commands.push_back(add_version_command(app));
   commands.push_back(add_image_command(app, state));
   commands.push_back(add_runtime_command(app));
+  commands.push_back(add_container_command(app, state));
+  commands.push_back(add_system_command(app, state));
+  commands.push_back(add_daemon_command(app, state));
 
   try {
     app.parse(argc, argv);

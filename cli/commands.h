@@ -19,5 +19,9 @@ Command add_config_command(CLI::App& app, const ProjectFlags& project);
 Command add_version_command(CLI::App& app);
 Command add_image_command(CLI::App& app, const StateFlags& state);
 Command add_runtime_command(CLI::App& app);
+// `stack container ...` (cmd_container*.cpp), `stack system ...`, `stack daemon`.
+Command add_container_command(CLI::App& app, const StateFlags& state);
+Command add_system_command(CLI::App& app, const StateFlags& state);
+Command add_daemon_command(CLI::App& app, const StateFlags& state);
 
 }  // namespace stack::cli
