@@ -134,10 +134,10 @@ Result<int64_t> Request::query_int(std::string_view key, int64_t fallback) const
   if (first != last && *first == '+') ++first;
   auto [ptr, ec] = std::from_chars(first, last, n);
   if (ec == std::errc::result_out_of_range) {
-    return fail("strconv.ParseInt: parsing " + quoted(*v) + ": value out of range", EINVAL);
+    return fail("strconv.ParseInt: parsing " + stack::quoted(*v) + ": value out of range", EINVAL);
   }
   if (ec != std::errc{} || ptr != last) {
-    return fail("strconv.ParseInt: parsing " + quoted(*v) + ": invalid syntax", EINVAL);
+    return fail("strconv.ParseInt: parsing " + stack::quoted(*v) + ": invalid syntax", EINVAL);
   }
   return n;
 }
