@@ -1,0 +1,12 @@
+// The monitor's event loop: one poll() over the container's output (pipes or the pty
+// master), the attach socket and its clients, and a signalfd for SIGCHLD.
+#pragma once
+
+#include "monitor/options.h"
+
+namespace stack::monitor {
+
+// Runs until the container has exited and its exit is recorded; the process's exit code.
+int run_monitor(const MonitorOptions& options);
+
+}  // namespace stack::monitor
