@@ -213,10 +213,12 @@ ac_podman_setup() {
 }
 
 ac_podman_teardown() {
-  local dir=$1 p
+  local dir=$1 p i
   if [[ -n ${PODMAN:-} ]]; then
     $PODMAN rm -a -f -t 0 >/dev/null 2>&1 || true
   fi
+  # conmon runs `podman container cleanup` when a container exits: let those finish.
+  for ((i = 0; i < 100; i++)); do [[ -z $(ac_pids_under "$dir") ]] && break; sleep 0.1; done
   ac_kill_under "$dir"
   ac_umount_under "$dir"
   for p in "${AC_PODMAN_NEW_PATHS[@]}"; do
