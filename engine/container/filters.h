@@ -23,8 +23,13 @@ Result<void> validate_filters(const Filters& filters);
 // Whether r passes every filter: id (prefix), name (regex search on the name
 // with and without "/"), label (key or key=value, all must match), status, exited
 // (requires status exited), ancestor (image as given or image id prefix),
-// health (starting/healthy/unhealthy/none), before/since are the caller's
-// (they need other records): see matches_before_since.
+// health (starting/healthy/unhealthy/none), network (the network name),
+// publish/expose/volume (nothing matches until ports and volumes exist).
+// before/since need other records: the caller resolves them and uses
+// created_before(); they are skipped here.
 Result<bool> matches_filters(const Record& r, const Filters& filters);
+
+// Whether a was created strictly before b (Created times).
+bool created_before(const Record& a, const Record& b);
 
 }  // namespace stack::container

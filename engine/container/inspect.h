@@ -27,6 +27,9 @@ std::string docker_status_text(const State& s, std::chrono::system_clock::time_p
 // go-units HumanDuration: "Less than a second", "1 second", "%d seconds", "About a minute", ...
 std::string human_duration(std::chrono::nanoseconds d);
 
+// network_mode "container:<id>": the container has no network of its own.
+bool is_container_network(const HostConfig& h);
+
 // The list's "Command": Path and Args joined by spaces, as Docker shows it.
 std::string command_line(const Record& r);
 

@@ -14,6 +14,9 @@ namespace stack::container {
 struct SpecPaths {
   std::string rootfs;  // the merged overlay
   std::string hostname_file, hosts_file, resolv_conf_file;
+  // Join this network namespace instead of making a new one (the netplane's
+  // sandbox, or another container's for network_mode container:<id>).
+  std::string network_namespace_path;
 };
 
 Result<runtime::Spec> build_spec(const Record& r, const SpecPaths& paths);
@@ -32,5 +35,8 @@ std::vector<std::string> container_env(const Config& c);
 // --tmpfs options: "noexec,nosuid,nodev,rprivate" then the user's, merged as
 // moby's MergeTmpfsOptions (the last of a flag or key wins). EINVAL on a bad option.
 Result<std::vector<std::string>> tmpfs_options(const std::string& user_options);
+// A path inside rootfs with symlinks resolved within it (never escaping it),
+// as moby's FollowSymlinkInScope.
+std::string path_in_rootfs(const std::string& rootfs, const std::string& path);
 
 }  // namespace stack::container
