@@ -11,7 +11,8 @@ Result<Filters> parse_filters(std::string_view text) {
   Filters out;
   if (text.empty()) return out;
   auto doc = nlohmann::json::parse(text, nullptr, false);
-  auto invalid = [&] { return fail("invalid filter: " + std::string(text), EINVAL); };
+  // moby api/types/filters FromJSON: neither form parses -> invalidFilter{} ("invalid filter").
+  auto invalid = [] { return fail("invalid filter", EINVAL); };
   if (doc.is_discarded() || !doc.is_object()) return invalid();
   for (const auto& [key, value] : doc.items()) {
     auto& values = out[key];

@@ -66,13 +66,15 @@ net::awaitable<bool> serve_one(Server::State& st, const std::shared_ptr<detail::
     co_return res.reusable();
   }
   if (compare_versions(req.api_version, kMaxApiVersion) > 0) {
-    co_await res.error(400, "client version " + req.api_version + " is too new. Maximum supported API version is " +
-                                std::string(kMaxApiVersion));
+    std::string message =
+        "client version " + req.api_version + " is too new. Maximum supported API version is " + std::string(kMaxApiVersion);
+    co_await res.error(400, message);
     co_return res.reusable();
   }
   if (compare_versions(req.api_version, kMinApiVersion) < 0) {
-    co_await res.error(400, "client version " + req.api_version + " is too old. Minimum supported API version is " +
-                                std::string(kMinApiVersion) + ", please upgrade your client to a newer version");
+    std::string message = "client version " + req.api_version + " is too old. Minimum supported API version is " +
+                          std::string(kMinApiVersion) + ", please upgrade your client to a newer version";
+    co_await res.error(400, message);
     co_return res.reusable();
   }
   req.params = std::move(match.params);
@@ -94,7 +96,10 @@ net::awaitable<bool> serve_one(Server::State& st, const std::shared_ptr<detail::
     }
     co_return false;  // a half-written response: the connection cannot be trusted
   }
-  if (!res.responded()) co_await res.error(500, "handler for " + req.method + " " + req.path + " sent no response");
+  if (!res.responded()) {
+    std::string message = "handler for " + req.method + " " + req.path + " sent no response";
+    co_await res.error(500, message);
+  }
   if (res.streaming()) co_return false;  // never finished: the client sees the connection end
   co_return res.reusable();
 }
@@ -121,7 +126,8 @@ net::awaitable<void> session(std::shared_ptr<Server::State> st, std::shared_ptr<
                    ec == net::error::connection_reset || ec == net::error::broken_pipe || !conn->socket.is_open();
       if (!quiet) {
         Responder res(conn, false, false, false);
-        co_await res.error(ec == http::error::body_limit ? 413 : 400, "bad request: " + ec.message());
+        std::string message = "bad request: " + ec.message();
+        co_await res.error(ec == http::error::body_limit ? 413 : 400, message);
       }
       break;
     }
