@@ -7,7 +7,7 @@
 #include <string>
 
 #include "monitor/monitor.h"
-#include "monitor/options.h"
+#include "engine/monitor/monitor_options.h"
 
 int main(int argc, char** argv) {
   stack::monitor::MonitorOptions options;

@@ -34,6 +34,8 @@ constexpr auto kDrainLimit = std::chrono::milliseconds(200);
 constexpr auto kLingerLimit = std::chrono::milliseconds(1000);
 // Stdin bytes buffered for the container before clients stop being read.
 constexpr std::size_t kStdinHighWater = 64 * 1024;
+// Send buffer of a client socket; a client further behind than this is dropped.
+constexpr int kClientSendBuffer = 1024 * 1024;
 
 supervise::LogTime log_now() {
   return std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
@@ -108,6 +110,11 @@ int Monitor::run() {
   }
   // The init may have exited before the signalfd existed.
   reap();
+  if (o_.report_fd >= 0) {
+    // launch() returns now: attach.sock accepts, the container may be started.
+    (void)::write(o_.report_fd, "R\n", 2);
+    ::close(o_.report_fd);
+  }
 
   std::vector<pollfd> fds;
   for (;;) {
@@ -159,6 +166,11 @@ void Monitor::accept_clients() {
   for (;;) {
     int fd = ::accept4(o_.listen_fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0) return;
+    // Room for bursts (a client reading steadily must not be dropped for lagging a few
+    // chunks); memory is only used while data is queued. FORCE needs CAP_NET_ADMIN.
+    int size = kClientSendBuffer;
+    if (::setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
+      ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
     Client c;
     c.fd = fd;
     clients_.push_back(std::move(c));
@@ -362,6 +374,8 @@ void Monitor::finish() {
   }
   for (auto& c : clients_) drop(c);
   clients_.clear();
+  // exit.json says the rest; a late connect fails instead of hanging.
+  ::unlink((o_.run_dir + "/attach.sock").c_str());
   ::close(o_.listen_fd);
 }
 

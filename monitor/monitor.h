@@ -2,7 +2,7 @@
 // master), the attach socket and its clients, and a signalfd for SIGCHLD.
 #pragma once
 
-#include "monitor/options.h"
+#include "engine/monitor/monitor_options.h"
 
 namespace stack::monitor {
 

@@ -209,6 +209,9 @@ Result<void> set_nonblock(int fd) {
   args.push_back("--pid");
   args.push_back(std::to_string(container_pid));
   pass("--listen-fd", listener->get());
+  ::fcntl(report_fd, F_SETFD, 0);  // the monitor says 'R' on it once it runs
+  args.push_back("--report-fd");
+  args.push_back(std::to_string(report_fd));
   if (p.tty) {
     pass("--pty-fd", master.get());
   } else {
@@ -290,45 +293,53 @@ Result<Launched> launch(const LaunchOptions& o) {
   while (::waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
   }
 
-  std::string text;
+  // The container's init holds a copy of the pipe until it execs (its fds are only
+  // close-on-exec), so EOF cannot mean "done": the monitor says 'R' once it runs, and
+  // while waiting the grandchild's liveness is checked.
+  Launched out;
+  bool created = false, ready = false;
+  std::string error, text;
+  std::size_t pos = 0;
   char buf[4096];
-  for (;;) {
+  while (!ready && error.empty()) {
+    pollfd pfd{read_end.get(), POLLIN, 0};
+    int rc = ::poll(&pfd, 1, 100);
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc == 0) {
+      if (out.monitor_pid > 0 && !monitor_alive(out.monitor_pid, out.monitor_start_time)) break;
+      continue;
+    }
     ssize_t n = ::read(read_end.get(), buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     text.append(buf, static_cast<std::size_t>(n));
-  }
-
-  Launched out;
-  bool created = false;
-  std::string error;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    std::size_t nl = text.find('\n', pos);
-    if (nl == std::string::npos) nl = text.size();
-    std::string_view line(text.data() + pos, nl - pos);
-    pos = nl + 1;
-    if (line.empty()) continue;
-    std::string_view body = line.substr(1);
-    if (line[0] == 'M') {
-      auto sp = body.find(' ');
-      std::from_chars(body.data(), body.data() + body.size(), out.monitor_pid);
-      if (sp != std::string_view::npos)
-        std::from_chars(body.data() + sp + 1, body.data() + body.size(), out.monitor_start_time);
-    } else if (line[0] == 'P') {
-      std::from_chars(body.data(), body.data() + body.size(), out.container_pid);
-      created = true;
-    } else if (line[0] == 'E') {
-      error.assign(body);
+    for (std::size_t nl; (nl = text.find('\n', pos)) != std::string::npos; pos = nl + 1) {
+      std::string_view line(text.data() + pos, nl - pos);
+      if (line.empty()) continue;
+      std::string_view body = line.substr(1);
+      if (line[0] == 'M') {
+        auto sp = body.find(' ');
+        std::from_chars(body.data(), body.data() + body.size(), out.monitor_pid);
+        if (sp != std::string_view::npos)
+          std::from_chars(body.data() + sp + 1, body.data() + body.size(), out.monitor_start_time);
+      } else if (line[0] == 'P') {
+        std::from_chars(body.data(), body.data() + body.size(), out.container_pid);
+        created = true;
+      } else if (line[0] == 'R') {
+        ready = true;
+      } else if (line[0] == 'E') {
+        error.assign(body);
+      }
     }
   }
   if (!error.empty()) return fail(error);
-  if (!created || out.container_pid <= 0) {
-    // The grandchild died without a word (killed?): make sure nothing is left.
+  if (!ready || !created || out.container_pid <= 0) {
+    // The grandchild or the monitor died without a word (killed?): leave nothing.
     if (out.monitor_pid > 0 && monitor_alive(out.monitor_pid, out.monitor_start_time)) ::kill(out.monitor_pid, SIGKILL);
+    if (out.container_pid > 0) ::kill(out.container_pid, SIGKILL);
     (void)runtime::delete_container(o.runtime_root, o.id, true);
     ::unlink(p.attach_path.c_str());
-    return fail("monitor for " + o.id + " exited before it reported", ECHILD);
+    return fail("monitor for " + o.id + " exited before it was ready", ECHILD);
   }
   return out;
 }

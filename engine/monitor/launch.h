@@ -4,12 +4,12 @@
 //                             └─► grandchild: stdio to /dev/null, default signals, makes the
 //                                  container's pipes (or a console socket for the pty),
 //                                  binds attach.sock, runtime::create_container() (so the
-//                                  container init is ITS child), reports over a cloexec
-//                                  pipe, execve(stack-monitor) with the fds.
-// The daemon reads the report until EOF (the exec closed the pipe); by then attach.sock
-// is listening (bound before the exec), so it may connect and then call
-// runtime::start_container(). A connection made before start is accepted before any
-// output is read: that client sees all of the container's output.
+//                                  container init is ITS child), reports over a pipe,
+//                                  execve(stack-monitor) with the fds; the monitor says
+//                                  "ready" on the same pipe once its loop runs.
+// When launch() returns, attach.sock is listening (bound before the exec), so the daemon
+// may connect and then call runtime::start_container(). A connection made before start
+// is accepted before any output is read: that client sees all of the container's output.
 #pragma once
 
 #include <sys/types.h>

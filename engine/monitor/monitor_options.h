@@ -1,7 +1,9 @@
-// stack-monitor's command line, as engine/monitor/launch.cpp writes it:
+// stack-monitor's command line, as launch.cpp writes it (here, not in monitor/, so it is
+// unit-tested with the engine):
 //   stack-monitor --id ID --run-dir DIR --pid CONTAINER_PID --listen-fd N
 //                 (--stdin-fd N --stdout-fd N --stderr-fd N | --tty --pty-fd N)
 //                 [--log PATH --log-max-size BYTES --log-max-file N] [--stdin-once]
+//                 [--report-fd N]   ("R\n" is written there once the monitor runs)
 #pragma once
 
 #include <sys/types.h>
@@ -18,6 +20,7 @@ struct MonitorOptions {
   int listen_fd = -1;
   int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;
   int pty_fd = -1;
+  int report_fd = -1;
   bool tty = false;
   bool stdin_once = false;
   std::string log_path;

@@ -1,4 +1,4 @@
-#include "monitor/options.h"
+#include "engine/monitor/monitor_options.h"
 
 #include <charconv>
 #include <cstring>
@@ -49,6 +49,8 @@ bool parse_monitor_options(int argc, char** argv, MonitorOptions& o, std::string
       ok = number(value, o.stdout_fd);
     } else if (flag == "--stderr-fd") {
       ok = number(value, o.stderr_fd);
+    } else if (flag == "--report-fd") {
+      ok = number(value, o.report_fd);
     } else if (flag == "--pty-fd") {
       ok = number(value, o.pty_fd);
     } else if (flag == "--log-max-size") {
