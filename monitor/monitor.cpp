@@ -17,7 +17,6 @@
 #include <string>
 #include <vector>
 
-#include "common/files.h"
 #include "engine/monitor/protocol.h"
 #include "engine/supervise/json_log.h"
 
@@ -37,6 +36,18 @@ constexpr std::size_t kStdinHighWater = 64 * 1024;
 // Send buffer of a client socket; a client further behind than this is dropped.
 constexpr int kClientSendBuffer = 1024 * 1024;
 
+// exit.json, atomically: temp file, fsync, rename (common/files.cpp's version would pull
+// std::filesystem into this small binary).
+void write_exit_file(const std::string& run_dir, std::string_view json) {
+  std::string path = run_dir + "/exit.json";
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  bool ok = ::write(fd, json.data(), json.size()) == static_cast<ssize_t>(json.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) ::unlink(tmp.c_str());
+}
+
 supervise::LogTime log_now() {
   return std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
 }
@@ -49,7 +60,7 @@ struct Client {
 
 class Monitor {
  public:
-  explicit Monitor(const MonitorOptions& o) : o_(o) {}
+  Monitor(const MonitorOptions& o, void (*on_ready)()) : o_(o), on_ready_(on_ready) {}
 
   int run();
 
@@ -72,6 +83,7 @@ class Monitor {
   }
 
   const MonitorOptions& o_;
+  void (*on_ready_)();
   int sig_fd_ = -1;
   int out_fd_ = -1, err_fd_ = -1, in_fd_ = -1;  // with a tty, out_fd_ == in_fd_ == the master
   std::optional<supervise::JsonLogWriter> log_;
@@ -115,6 +127,7 @@ int Monitor::run() {
     (void)::write(o_.report_fd, "R\n", 2);
     ::close(o_.report_fd);
   }
+  if (on_ready_) on_ready_();
 
   std::vector<pollfd> fds;
   for (;;) {
@@ -340,7 +353,7 @@ void Monitor::finish() {
   info.finished_at = supervise::format_log_time(now);
   info.pid = o_.container_pid;
   std::string json = exit_json(info);
-  (void)write_file_atomic(o_.run_dir + "/exit.json", json, 0644);
+  write_exit_file(o_.run_dir, json);
 
   // Everyone attached, and whoever connects in the next second, gets the exit frame.
   accept_clients();
@@ -381,8 +394,8 @@ void Monitor::finish() {
 
 }  // namespace
 
-int run_monitor(const MonitorOptions& options) {
-  Monitor m(options);
+int run_monitor(const MonitorOptions& options, void (*on_ready)()) {
+  Monitor m(options, on_ready);
   return m.run();
 }
 

@@ -7,6 +7,7 @@
 namespace stack::monitor {
 
 // Runs until the container has exited and its exit is recorded; the process's exit code.
-int run_monitor(const MonitorOptions& options);
+// `on_ready` runs once, after start-up, before the loop.
+int run_monitor(const MonitorOptions& options, void (*on_ready)() = nullptr);
 
 }  // namespace stack::monitor
