@@ -27,5 +27,5 @@ fi
 BUILD_DIR=${BUILD_DIR:-build}
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo} -DSTACK_WERROR=${STACK_WERROR:-ON}
 cmake --build "$BUILD_DIR"
-install -m 0755 "$BUILD_DIR/stack" /usr/local/bin/stack
-echo "stack installed to /usr/local/bin/stack"
+install -m 0755 "$BUILD_DIR/stack" "$BUILD_DIR/stack-monitor" /usr/local/bin/
+echo "stack and stack-monitor installed to /usr/local/bin"
