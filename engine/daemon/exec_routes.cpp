@@ -1,0 +1,242 @@
+// POST /containers/{id}/exec, POST /exec/{id}/start (hijacked), GET /exec/{id}/json.
+// The process runs through runtime::exec_container on its own thread (exec_thread.h);
+// its stdio are pipes the io thread relays to the client.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <cerrno>
+
+#include "common/files.h"
+#include "common/unique_fd.h"
+#include "engine/api/stdcopy.h"
+#include "engine/daemon/container_routes.h"
+#include "engine/daemon/exec_thread.h"
+#include "engine/runtime/process_setup.h"
+
+namespace stack::daemon {
+
+namespace {
+
+using api::Request;
+using api::Responder;
+
+struct Pipe {
+  UniqueFd read, write;
+};
+
+Result<Pipe> make_pipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return fail_errno("pipe2");
+  return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+// "uid", "uid:gid" (numbers; names are resolved by the container's spec builder at
+// create time, not here yet).
+Result<void> apply_user(runtime::ExecOptions& o, const std::string& user) {
+  if (user.empty()) return {};
+  auto colon = user.find(':');
+  try {
+    o.uid = static_cast<uid_t>(std::stoul(user.substr(0, colon)));
+    if (colon != std::string::npos) o.gid = static_cast<gid_t>(std::stoul(user.substr(colon + 1)));
+  } catch (...) {
+    return fail("unable to find user " + user + ": no matching entries in passwd file", EINVAL);
+  }
+  return {};
+}
+
+// One output pipe of the exec'd process to the client (framed unless a TTY). Parameters
+// by value: they live in the coroutine frame.
+net::awaitable<void> pump_output(UniqueFd fd, int stream, api::Hijacked client, bool tty, std::shared_ptr<int> left,
+                                 std::shared_ptr<Notifier> done) {
+  auto ex = co_await net::this_coro::executor;
+  net::posix::stream_descriptor d(ex, fd.release());
+  char buf[16384];
+  bool client_ok = client.valid();
+  for (;;) {
+    boost::system::error_code ec;
+    std::size_t n = co_await d.async_read_some(net::buffer(buf), net::redirect_error(net::use_awaitable, ec));
+    if (ec || n == 0) break;
+    if (client_ok) client_ok = co_await client.write(tty ? std::string(buf, n) : api::frame(stream, std::string_view(buf, n)));
+  }
+  if (--*left == 0) done->notify_all();
+}
+
+}  // namespace
+
+void add_exec_routes(api::Router& router, ContainerService& svc) {
+  router.add("POST", "/containers/{id}/exec", [&svc](Request& req, Responder& res) -> net::awaitable<void> {
+    nlohmann::json body = nlohmann::json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
+    if (body.is_discarded()) {
+      co_await res.error(400, "invalid JSON: the request body is not valid JSON");
+      co_return;
+    }
+    auto id = svc.exec_create(req.params["id"], body);
+    if (!id) {
+      co_await res.error(id.error());
+      co_return;
+    }
+    nlohmann::ordered_json j;
+    j["Id"] = *id;
+    co_await res.json(201, j);
+  });
+
+  router.add("GET", "/exec/{id}/json", [&svc](Request& req, Responder& res) -> net::awaitable<void> {
+    auto x = svc.find_exec(req.params["id"]);
+    if (!x) {
+      co_await res.error(x.error());
+      co_return;
+    }
+    co_await res.json(200, svc.exec_inspect(**x));
+  });
+
+  router.add("POST", "/exec/{id}/resize", [&svc](Request& req, Responder& res) -> net::awaitable<void> {
+    auto x = svc.find_exec(req.params["id"]);
+    if (!x) {
+      co_await res.error(x.error());
+      co_return;
+    }
+    co_await res.empty(200);  // exec processes have no terminal of their own yet
+  });
+
+  router.add("POST", "/exec/{id}/start", [&svc](Request& req, Responder& res) -> net::awaitable<void> {
+    auto found = svc.find_exec(req.params["id"]);
+    if (!found) {
+      co_await res.error(found.error());
+      co_return;
+    }
+    auto x = *found;
+    nlohmann::json body = nlohmann::json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
+    if (body.is_discarded()) {
+      co_await res.error(400, "invalid JSON: the request body is not valid JSON");
+      co_return;
+    }
+    const bool detach = body.is_object() && body.value("Detach", false);
+    if (x->started) {
+      co_await res.error(409, "Error: Exec command " + x->id + " is already running");
+      co_return;
+    }
+    auto container = svc.exec_container_of(*x);
+    if (!container) {
+      co_await res.error(container.error());
+      co_return;
+    }
+    auto c = *container;
+    if (!c->record.state.running || c->record.state.restarting) {
+      co_await res.error(409, "Container " + c->record.id + " is not running");
+      co_return;
+    }
+    if (c->record.state.paused) {
+      co_await res.error(409, "Container " + c->record.id + " is paused, unpause the container before exec");
+      co_return;
+    }
+    runtime::ExecOptions o;
+    o.root = svc.paths().runtime_root;
+    o.id = c->record.id;
+    o.args = x->cmd;
+    o.env = x->env;
+    o.cwd = x->working_dir;
+    if (auto u = apply_user(o, x->user); !u) {
+      co_await res.error(u.error());
+      co_return;
+    }
+    if (x->privileged) o.caps = {"CAP_SYS_ADMIN", "CAP_NET_ADMIN", "CAP_SYS_PTRACE", "CAP_SYS_MODULE", "CAP_SYS_RAWIO"};
+    auto in = make_pipe();
+    auto out = make_pipe();
+    auto err = make_pipe();
+    if (!in || !out || !err) {
+      co_await res.error(500, "creating the exec's pipes failed");
+      co_return;
+    }
+    const bool tty = x->tty;
+    o.stdio[0] = x->attach_stdin && !detach ? in->read.release() : ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    o.stdio[1] = out->write.release();
+    o.stdio[2] = tty ? ::fcntl(o.stdio[1], F_DUPFD_CLOEXEC, 0) : err->write.release();
+    const std::string pid_file = svc.paths().run + "/containers/" + c->record.id + "/exec-" + x->id + ".pid";
+    o.pid_file = pid_file;
+    x->started = true;
+    x->running = true;
+    svc.publish(*c, "exec_start: " + [&] {
+      std::string s;
+      for (const auto& a : x->cmd) s += (s.empty() ? "" : " ") + a;
+      return s;
+    }());
+    auto ex = co_await net::this_coro::executor;
+
+    api::Hijacked client;
+    if (!detach) client = co_await res.hijack(tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream");
+
+    // Output readers: each pipe to the client (framed unless a TTY).
+    auto pumps_left = std::make_shared<int>(tty ? 1 : 2);
+    auto pumps_done = std::make_shared<Notifier>();
+    net::co_spawn(ex, pump_output(std::move(out->read), api::kStdout, client, tty, pumps_left, pumps_done), net::detached);
+    if (!tty) net::co_spawn(ex, pump_output(std::move(err->read), api::kStderr, client, tty, pumps_left, pumps_done), net::detached);
+    if (tty) err->read.reset();
+
+    // Client -> stdin.
+    if (x->attach_stdin && !detach) {
+      auto stdin_fd = std::make_shared<net::posix::stream_descriptor>(ex, in->write.release());
+      net::co_spawn(
+          ex,
+          [client, stdin_fd]() mutable -> net::awaitable<void> {
+            char buf[8192];
+            for (;;) {
+              std::size_t n = co_await client.read_some(net::buffer(buf));
+              if (n == 0) break;
+              boost::system::error_code ec;
+              co_await net::async_write(*stdin_fd, net::buffer(buf, n), net::redirect_error(net::use_awaitable, ec));
+              if (ec) break;
+            }
+            boost::system::error_code ec;
+            stdin_fd->close(ec);
+          },
+          net::detached);
+    }
+
+    // The pid appears once the process runs: read it for inspect.
+    net::co_spawn(
+        ex,
+        [x, pid_file, ex]() -> net::awaitable<void> {
+          for (int i = 0; i < 200 && x->running && x->pid == 0; ++i) {
+            if (auto text = read_file(pid_file)) x->pid = std::atoi(text->c_str());
+            if (x->pid) break;
+            net::steady_timer t(ex, std::chrono::milliseconds(5));
+            boost::system::error_code ec;
+            co_await t.async_wait(net::redirect_error(net::use_awaitable, ec));
+          }
+        },
+        net::detached);
+
+    if (detach) co_await res.empty(200);
+    Result<int> status = co_await async_exec(ex, o, net::use_awaitable);
+    ::unlink(pid_file.c_str());
+    if (!status) {
+      x->exit_code = runtime::exit_code_for_start_error(status.error().message);
+      if (client.valid()) {
+        std::string msg = "OCI runtime exec failed: " + status.error().message + ": unknown\r\n";
+        co_await client.write(tty ? msg : api::frame(api::kStdout, msg));
+      }
+    } else {
+      x->exit_code = *status;
+    }
+    // Drain what the process wrote before it exited (its pipe ends are closed now).
+    // Bounded: a background process left in the container may hold the pipes open.
+    for (int i = 0; i < 4 && *pumps_left > 0; ++i) co_await pumps_done->wait(ex, std::chrono::milliseconds(500));
+    x->running = false;
+    x->finished.notify_all();
+    svc.publish(*c, "exec_die", {{"execID", x->id}, {"exitCode", std::to_string(*x->exit_code)}});
+    if (client.valid()) {
+      client.shutdown_send();
+      client.close();
+    }
+  });
+}
+
+}  // namespace stack::daemon
