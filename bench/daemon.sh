@@ -36,11 +36,11 @@ die() { echo "bench/daemon.sh: $*" >&2; exit 2; }
 for t in hyperfine jq curl; do command -v $t >/dev/null || die "$t not found (apt-get install $t)"; done
 ((RUNS >= 10)) || die "use at least 10 runs"
 
-work=$(mktemp -d /tmp/stack-bench-daemon.XXXXXX)
+work=$(mktemp -d /tmp/sb.XXXXXX)
 cleanup() {
   local rc=$?
   set +e
-  ac_stack_stop "$STACK" "$work/stack"
+  ac_stack_stop "$STACK" "$work/s"
   ac_dockerd_stop "$work/docker"
   ac_podman_teardown "$work/podman"
   rm -rf "$work"
@@ -58,13 +58,13 @@ names=() cmds=() runs=()
 if has stack; then
   if [[ ! -x $STACK ]]; then
     echo "stack skipped: no binary at $STACK"
-  elif ! ac_stack_import "$STACK" "$work/stack" "$work/rootfs.tar" 2>"$work/stack-import.err"; then
+  elif ! ac_stack_import "$STACK" "$work/s" "$work/rootfs.tar" 2>"$work/stack-import.err"; then
     echo "stack skipped: image import failed: $(head -3 "$work/stack-import.err")"
-  elif ! ac_stack_start "$STACK" "$work/stack" 2>"$work/stack-start.err"; then
+  elif ! ac_stack_start "$STACK" "$work/s" 2>"$work/stack-start.err"; then
     echo "stack skipped: its daemon does not answer on $STACK_SOCK: $(tail -3 "$work/stack-start.err" | tr '\n' ' ')"
-    ac_stack_stop "$STACK" "$work/stack"
+    ac_stack_stop "$STACK" "$work/s"
   else
-    S="$STACK --root $work/stack/root --run-root $work/stack/run"
+    S="$STACK --root $work/s/root --run-root $work/s/r"
     names+=(stack)
     cmds+=("$S container run --rm $AC_IMAGE true")
     runs+=("$S container run -d $AC_IMAGE sleep 3600")
@@ -110,7 +110,7 @@ mem_of() {
 # The daemons' processes (by comm) and the per-container supervisors.
 declare -A DAEMON_RE=([stack]='^stack$' [docker]='^(dockerd|containerd)$' [podman]='^$')
 declare -A SUPER_RE=([stack]='^stack-monitor$' [docker]='^containerd-shim' [podman]='^conmon$')
-declare -A DIR_OF=([stack]=$work/stack [docker]=$work/docker [podman]=$work/podman)
+declare -A DIR_OF=([stack]=$work/s [docker]=$work/docker [podman]=$work/podman)
 mem_rows=()
 started=0
 for count in $COUNTS; do

@@ -36,7 +36,7 @@ ac_make_rootfs() {
 
 # ac_pids_under DIR: pids of processes whose cmdline, cwd, root or open fds point into DIR.
 ac_pids_under() {
-  local dir=$1 p f
+  local dir=${1%/}/ p f
   for p in /proc/[0-9]*; do
     p=${p#/proc/}
     [[ $p == "$$" || $p == "$BASHPID" ]] && continue
@@ -63,9 +63,9 @@ ac_kill_under() {
 
 # ac_umount_under DIR: unmount everything mounted at or below DIR, deepest first.
 ac_umount_under() {
-  local dir=$1 m
+  local dir=${1%/} m
   for _ in 1 2 3; do
-    mapfile -t m < <(awk -v d="$dir" '{ gsub(/\\040/, " ", $2); if (index($2, d) == 1) print $2 }' /proc/self/mounts | sort -r)
+    mapfile -t m < <(awk -v d="$dir" '{ gsub(/\\040/, " ", $2); if ($2 == d || index($2, d "/") == 1) print $2 }' /proc/self/mounts | sort -r)
     ((${#m[@]})) || return 0
     for x in "${m[@]}"; do umount "$x" 2>/dev/null || umount -l "$x" 2>/dev/null || true; done
   done
@@ -74,12 +74,34 @@ ac_umount_under() {
 # ac_leftovers DIR: prints what is still there (mounts, processes); status 1 if anything.
 ac_leftovers() {
   local dir=$1 bad=0 m p
-  m=$(awk -v d="$dir" 'index($2, d) == 1 { print $2 }' /proc/self/mounts)
+  m=$(awk -v d="${dir%/}" '$2 == d || index($2, d "/") == 1 { print $2 }' /proc/self/mounts)
   [[ -n $m ]] && { echo "left mounted: $m"; bad=1; }
   p=$(ac_pids_under "$dir" | tr '\n' ' ')
   [[ -n ${p// /} ]] && { echo "left running: $p"; bad=1; }
   [[ -e $dir ]] && { echo "left on disk: $dir"; bad=1; }
   return $bad
+}
+
+# Parent cgroups an engine makes in every v1 controller (and the v2 mount):
+# ac_cgroups_note NAME records whether they exist; ac_cgroups_drop NAME removes
+# the empty ones it created (depth first; a cgroup with processes stays).
+declare -A AC_CGROUP_NEW=()
+ac_cgroups_note() {
+  local name=$1 d
+  AC_CGROUP_NEW[$name]=
+  for d in /sys/fs/cgroup/*/"$name" /sys/fs/cgroup/"$name"; do
+    [[ -d $d ]] && return 0
+  done
+  AC_CGROUP_NEW[$name]=1
+}
+ac_cgroups_drop() {
+  local name=$1 d
+  [[ ${AC_CGROUP_NEW[$name]:-} == 1 ]] || return 0
+  for d in /sys/fs/cgroup/*/"$name" /sys/fs/cgroup/"$name"; do
+    [[ -d $d ]] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+  done
+  AC_CGROUP_NEW[$name]=
+  return 0
 }
 
 # ac_wait_ping SOCK SECONDS
@@ -115,6 +137,7 @@ ac_dockerd_start() {
   # The libtrust key would otherwise be written to /etc/docker/key.json.
   printf '{"deprecated-key-path": "%s/key.json"}\n' "$dir" >"$dir/daemon.json"
   DOCKER_SOCK=$dir/docker.sock
+  ac_cgroups_note docker
   "$AC_DOCKERD" --config-file "$dir/daemon.json" --data-root "$dir/data" --exec-root "$dir/exec" \
     --pidfile "$dir/docker.pid" -H "unix://$DOCKER_SOCK" --iptables=false --ip6tables=false \
     --bridge=none --ip-forward=false --ip-masq=false --userland-proxy=false --log-level=warn \
@@ -148,15 +171,18 @@ ac_dockerd_stop() {
   DOCKERD_PID=
   ac_kill_under "$dir"
   ac_umount_under "$dir"
+  ac_cgroups_drop docker
 }
 
 # ---- stack ----
-# ac_stack_start STACK DIR: sets STACK_SOCK, STACKD_PID. State in DIR/{root,run}.
+# ac_stack_start STACK DIR: sets STACK_SOCK, STACKD_PID. State in DIR/root, run
+# dir DIR/r: keep DIR short, the monitor's socket is <run>/containers/<64 hex>/attach.sock
+# and a unix socket path has at most 107 bytes.
 ac_stack_start() {
   local stack=$1 dir=$2
-  mkdir -p "$dir/root" "$dir/run"
-  STACK_SOCK=$dir/run/stack.sock
-  "$stack" --root "$dir/root" --run-root "$dir/run" daemon </dev/null >"$dir/stackd.log" 2>&1 &
+  mkdir -p "$dir/root" "$dir/r"
+  STACK_SOCK=$dir/r/stack.sock
+  "$stack" --root "$dir/root" --run-root "$dir/r" daemon </dev/null >"$dir/stackd.log" 2>&1 &
   STACKD_PID=$!
   if ! ac_wait_ping "$STACK_SOCK" 10; then
     tail -20 "$dir/stackd.log" >&2
@@ -167,8 +193,8 @@ ac_stack_start() {
 # ac_stack_import STACK DIR TAR: the same image through the CLI (before the daemon starts).
 ac_stack_import() {
   local stack=$1 dir=$2 tar=$3
-  mkdir -p "$dir/root" "$dir/run"
-  "$stack" --root "$dir/root" --run-root "$dir/run" image import --change 'CMD ["sh"]' "$tar" "$AC_IMAGE" >/dev/null
+  mkdir -p "$dir/root" "$dir/r"
+  "$stack" --root "$dir/root" --run-root "$dir/r" image import --change 'CMD ["sh"]' "$tar" "$AC_IMAGE" >/dev/null
 }
 
 # ac_stack_stop STACK DIR: remove the containers through the API, SIGTERM the
@@ -186,9 +212,9 @@ ac_stack_stop() {
     wait "$STACKD_PID" 2>/dev/null || true
     STACKD_PID=
   fi
-  if [[ -d $dir/run/runtime ]]; then
-    for id in $("$stack" runtime --root "$dir/run/runtime" list -q 2>/dev/null); do
-      "$stack" runtime --root "$dir/run/runtime" delete -f "$id" >/dev/null 2>&1 || ac_log "runtime delete -f $id failed"
+  if [[ -d $dir/r/runtime ]]; then
+    for id in $("$stack" runtime --root "$dir/r/runtime" list -q 2>/dev/null); do
+      "$stack" runtime --root "$dir/r/runtime" delete -f "$id" >/dev/null 2>&1 || ac_log "runtime delete -f $id failed"
     done
   fi
   ac_kill_under "$dir"
@@ -205,6 +231,7 @@ ac_podman_setup() {
   mkdir -p "$dir"
   AC_PODMAN_NEW_PATHS=()
   for p in "${AC_PODMAN_GLOBAL_PATHS[@]}"; do [[ -e $p ]] || AC_PODMAN_NEW_PATHS+=("$p"); done
+  ac_cgroups_note libpod_parent
   # This machine: hard nofile limit 20000 (no CAP_SYS_RESOURCE), and Debian's
   # crun 1.8 refuses the hybrid cgroup layout, so runc (see bench/README.md).
   printf '[containers]\ndefault_ulimits = ["nofile=20000:20000","nproc=4096:4096"]\n[engine]\nruntime = "runc"\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n' >"$dir/containers.conf"
@@ -228,5 +255,6 @@ ac_podman_teardown() {
     esac
   done
   AC_PODMAN_NEW_PATHS=()
+  ac_cgroups_drop libpod_parent
   PODMAN=
 }

@@ -36,11 +36,11 @@ die() { echo "api_compare: $*" >&2; exit 2; }
 for t in python3 curl jq tar; do command -v $t >/dev/null || die "$t not found (apt-get install $t)"; done
 [[ -x $AC_BUSYBOX ]] || die "$AC_BUSYBOX not found (apt-get install busybox-static)"
 
-work=$(mktemp -d /tmp/stack-api-compare.XXXXXX)
+work=$(mktemp -d /tmp/sa.XXXXXX)
 cleanup() {
   local rc=$?
   set +e
-  if [[ $mode != stack ]]; then ac_dockerd_stop "$work/docker"; else ac_stack_stop "$STACK" "$work/stack"; fi
+  if [[ $mode != stack ]]; then ac_dockerd_stop "$work/docker"; else ac_stack_stop "$STACK" "$work/s"; fi
   if [[ ${KEEP:-0} == 1 ]]; then
     echo "api_compare: work dir kept: $work"
   else
@@ -72,9 +72,9 @@ fi
 
 [[ -x $STACK ]] || die "stack binary not found: $STACK"
 [[ -f $RECORDING ]] || die "no recording at $RECORDING (run with --record on a machine with Docker)"
-ac_stack_import "$STACK" "$work/stack" "$work/rootfs.tar" || die "stack image import failed"
-ac_log "starting $STACK daemon in $work/stack"
-ac_stack_start "$STACK" "$work/stack" || die "stack daemon did not answer /_ping on $STACK_SOCK"
+ac_stack_import "$STACK" "$work/s" "$work/rootfs.tar" || die "stack image import failed"
+ac_log "starting $STACK daemon in $work/s"
+ac_stack_start "$STACK" "$work/s" || die "stack daemon did not answer /_ping on $STACK_SOCK"
 python3 "$here/api_compare.py" run --engine "stack" --socket "$STACK_SOCK" \
   --rootfs "$work/rootfs.tar" --out "$work/result.json"
 python3 "$here/api_compare.py" compare ${VERBOSE:+-v} "$RECORDING" "$work/result.json"
