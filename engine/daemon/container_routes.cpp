@@ -92,7 +92,8 @@ net::awaitable<void> relay_attach(std::shared_ptr<stream_socket> monitor_sock, a
       int stream = type == monitor::FrameType::stderr_data ? api::kStderr : api::kStdout;
       if (stream == api::kStdout && !want_stdout) continue;
       if (stream == api::kStderr && !want_stderr) continue;
-      bool ok = co_await client.write(tty ? payload : api::frame(stream, payload));
+      std::string out = tty ? payload : api::frame(stream, payload);  // a local: g++ 12 and temporaries in co_await
+      bool ok = co_await client.write(out);
       if (!ok) {
         ended = true;
         break;
@@ -178,13 +179,19 @@ void add_container_routes(api::Router& router, ContainerService& svc) {
 
   router.add("POST", "/containers/{id}/stop", [&svc](Request& req, Responder& res) -> net::awaitable<void> {
     auto sig = req.query_value("signal");
-    auto r = co_await svc.stop(req.params["id"], optional_int(req, "t"), sig && !sig->empty() ? sig : std::nullopt);
+    std::optional<std::string> signal = sig && !sig->empty() ? sig : std::nullopt;
+    std::optional<int> t = optional_int(req, "t");
+    auto op = svc.stop(req.params["id"], t, signal);
+    auto r = co_await std::move(op);
     co_await send_result(res, r);
   });
 
   router.add("POST", "/containers/{id}/restart", [&svc](Request& req, Responder& res) -> net::awaitable<void> {
     auto sig = req.query_value("signal");
-    auto r = co_await svc.restart(req.params["id"], optional_int(req, "t"), sig && !sig->empty() ? sig : std::nullopt);
+    std::optional<std::string> signal = sig && !sig->empty() ? sig : std::nullopt;
+    std::optional<int> t = optional_int(req, "t");
+    auto op = svc.restart(req.params["id"], t, signal);
+    auto r = co_await std::move(op);
     co_await send_result(res, r);
   });
 
@@ -221,7 +228,8 @@ void add_container_routes(api::Router& router, ContainerService& svc) {
   router.add("POST", "/containers/{id}/wait", [&svc](Request& req, Responder& res) -> net::awaitable<void> {
     const std::string condition = req.query_value("condition").value_or("");
     if (!condition.empty() && condition != "not-running" && condition != "next-exit" && condition != "removed") {
-      co_await res.error(400, "invalid condition: \"" + condition + "\"");
+      std::string message = "invalid condition: \"" + condition + "\"";
+      co_await res.error(400, message);
       co_return;
     }
     auto found = svc.find(req.params["id"]);
@@ -232,13 +240,15 @@ void add_container_routes(api::Router& router, ContainerService& svc) {
     // Docker flushes the 200 and its headers at once; the body comes at the exit.
     co_await res.start_stream(200, "application/json");
     using namespace net::experimental::awaitable_operators;
-    auto outcome = co_await (svc.wait(req.params["id"], condition) || res.client_closed());
+    auto waiting = svc.wait(req.params["id"], condition) || res.client_closed();
+    auto outcome = co_await std::move(waiting);
     if (outcome.index() == 1) co_return;  // the client is gone
     auto code = std::get<0>(std::move(outcome));
     nlohmann::ordered_json j;
     j["Error"] = code ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json{{"Message", code.error().message}};
     j["StatusCode"] = code ? *code : -1;
-    co_await res.write(j.dump() + "\n");
+    std::string text = j.dump() + "\n";
+    co_await res.write(text);
     co_await res.finish();
   });
 
@@ -267,7 +277,8 @@ void add_container_routes(api::Router& router, ContainerService& svc) {
     for (;;) {
       auto s = svc.stats(id);
       if (!s) break;
-      if (!co_await res.write(s->dump() + "\n")) co_return;
+      std::string text = s->dump() + "\n";
+      if (!co_await res.write(text)) co_return;
       net::steady_timer t(ex, std::chrono::seconds(1));
       boost::system::error_code ec;
       co_await t.async_wait(net::redirect_error(net::use_awaitable, ec));
@@ -337,7 +348,8 @@ void add_container_routes(api::Router& router, ContainerService& svc) {
         }
         if (!running) break;
         using namespace net::experimental::awaitable_operators;
-        auto woke = co_await (e->exited.wait(ex, std::chrono::milliseconds(100)) || res.client_closed());
+        auto waiting = e->exited.wait(ex, std::chrono::milliseconds(100)) || res.client_closed();
+        auto woke = co_await std::move(waiting);
         if (woke.index() == 1) co_return;
       }
     }
@@ -360,7 +372,8 @@ void add_container_routes(api::Router& router, ContainerService& svc) {
         for (const auto& rec : read->records) {
           bool is_err = rec.stream == "stderr";
           if ((is_err && !want_stderr) || (!is_err && !want_stdout)) continue;
-          if (!co_await client.write(tty ? rec.log : api::frame(is_err ? api::kStderr : api::kStdout, rec.log))) co_return;
+          std::string out = tty ? rec.log : api::frame(is_err ? api::kStderr : api::kStdout, rec.log);
+          if (!co_await client.write(out)) co_return;
         }
       }
     }
@@ -371,7 +384,8 @@ void add_container_routes(api::Router& router, ContainerService& svc) {
     }
     auto sock = co_await svc.attach_socket(e);
     if (!sock) {
-      co_await client.write(api::frame(api::kSystemErr, sock.error().message));
+      std::string out = api::frame(api::kSystemErr, sock.error().message);
+      co_await client.write(out);
       client.close();
       co_return;
     }

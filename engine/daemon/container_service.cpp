@@ -147,9 +147,18 @@ Result<ContainerService::Created> ContainerService::create(const nlohmann::json&
   if (!inspected) return std::unexpected(inspected.error());
   std::string image_id = (*inspected)["Id"].get<std::string>();
 
+  // An empty log driver means the daemon's default, as in Docker (the CLI always sends one).
+  nlohmann::json request = body;
+  if (auto hc = request.find("HostConfig"); hc != request.end() && hc->is_object()) {
+    if (auto lc = hc->find("LogConfig"); lc != hc->end() && lc->is_object()) {
+      if (auto type = lc->find("Type"); type == lc->end() || (type->is_string() && type->get<std::string>().empty())) {
+        (*lc)["Type"] = "json-file";
+      }
+    }
+  }
   std::string chosen = name;
   if (chosen.empty()) chosen = container::generate_name([this](const std::string& n) { return index_.name_taken("/" + n); });
-  auto record = container::record_from_create(body, chosen, *image_config, image_id);
+  auto record = container::record_from_create(request, chosen, *image_config, image_id);
   if (!record) return std::unexpected(record.error());
   container::Record& r = *record;
   const std::string dir = container_dir(r.id);
@@ -525,13 +534,15 @@ net::awaitable<void> ContainerService::health_loop(std::shared_ptr<ContainerEntr
       out.close(cec);  // a background process may hold the pipe: stop reading anyway
     });
     using namespace net::experimental::awaitable_operators;
-    Result<int> status = co_await (
-        [&]() -> net::awaitable<Result<int>> {
-          auto r = co_await async_exec(ex, opts, net::use_awaitable);
-          finished = true;
-          co_return r;
-        }() &&
-        read_probe_output(out, result.output));
+    // A named lambda: its captures must outlive the coroutine it starts.
+    auto run_probe = [&]() -> net::awaitable<Result<int>> {
+      auto exec_op = async_exec(ex, opts, net::use_awaitable);
+      auto r = co_await std::move(exec_op);
+      finished = true;
+      co_return r;
+    };
+    auto both = run_probe() && read_probe_output(out, result.output);
+    Result<int> status = co_await std::move(both);
     deadline.cancel();
     boost::system::error_code cec;
     out.close(cec);
@@ -632,7 +643,8 @@ net::awaitable<Result<void>> ContainerService::restart(const std::string& ref, s
   if (!found) co_return std::unexpected(found.error());
   auto e = *found;
   if (e->record.state.running) {
-    auto stopped = co_await stop(ref, timeout, signal);
+    auto stop_op = stop(ref, timeout, signal);
+    auto stopped = co_await std::move(stop_op);
     if (!stopped && stopped.error().errno_value != EALREADY) co_return stopped;
   }
   auto started = start_entry(e, true);

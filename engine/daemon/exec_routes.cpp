@@ -64,7 +64,9 @@ net::awaitable<void> pump_output(UniqueFd fd, int stream, api::Hijacked client, 
     boost::system::error_code ec;
     std::size_t n = co_await d.async_read_some(net::buffer(buf), net::redirect_error(net::use_awaitable, ec));
     if (ec || n == 0) break;
-    if (client_ok) client_ok = co_await client.write(tty ? std::string(buf, n) : api::frame(stream, std::string_view(buf, n)));
+    if (!client_ok) continue;
+    std::string out = tty ? std::string(buf, n) : api::frame(stream, std::string_view(buf, n));
+    client_ok = co_await client.write(out);
   }
   if (--*left == 0) done->notify_all();
 }
@@ -120,7 +122,8 @@ void add_exec_routes(api::Router& router, ContainerService& svc) {
     }
     const bool detach = body.is_object() && body.value("Detach", false);
     if (x->started) {
-      co_await res.error(409, "Error: Exec command " + x->id + " is already running");
+      std::string message = "Error: Exec command " + x->id + " is already running";
+      co_await res.error(409, message);
       co_return;
     }
     auto container = svc.exec_container_of(*x);
@@ -130,11 +133,13 @@ void add_exec_routes(api::Router& router, ContainerService& svc) {
     }
     auto c = *container;
     if (!c->record.state.running || c->record.state.restarting) {
-      co_await res.error(409, "Container " + c->record.id + " is not running");
+      std::string message = "Container " + c->record.id + " is not running";
+      co_await res.error(409, message);
       co_return;
     }
     if (c->record.state.paused) {
-      co_await res.error(409, "Container " + c->record.id + " is paused, unpause the container before exec");
+      std::string message = "Container " + c->record.id + " is paused, unpause the container before exec";
+      co_await res.error(409, message);
       co_return;
     }
     runtime::ExecOptions o;
@@ -215,13 +220,15 @@ void add_exec_routes(api::Router& router, ContainerService& svc) {
         net::detached);
 
     if (detach) co_await res.empty(200);
-    Result<int> status = co_await async_exec(ex, o, net::use_awaitable);
+    auto exec_op = async_exec(ex, std::move(o), net::use_awaitable);
+    Result<int> status = co_await std::move(exec_op);
     ::unlink(pid_file.c_str());
     if (!status) {
       x->exit_code = runtime::exit_code_for_start_error(status.error().message);
       if (client.valid()) {
         std::string msg = "OCI runtime exec failed: " + status.error().message + ": unknown\r\n";
-        co_await client.write(tty ? msg : api::frame(api::kStdout, msg));
+        std::string out = tty ? msg : api::frame(api::kStdout, msg);
+        co_await client.write(out);
       }
     } else {
       x->exit_code = *status;

@@ -169,6 +169,24 @@ Result<json> list_images(const image::Store& store, const ListOptions& o, const 
   return out;
 }
 
+// The image store's errors carry Docker's messages but no errno: the status comes from
+// the message, as moby's errdefs classes would give it.
+Error classify(const Error& e) {
+  Error out = e;
+  if (out.errno_value != 0) return out;
+  std::string_view m = out.message;
+  if (m.starts_with("No such image")) out.errno_value = ENOENT;
+  else if (m.starts_with("conflict:")) out.errno_value = EEXIST;
+  else if (m.starts_with("invalid") || m.starts_with("refusing") || m.find("invalid reference format") != m.npos)
+    out.errno_value = EINVAL;
+  return out;
+}
+
+net::awaitable<void> reply_error(Responder& res, const Error& e) {
+  Error mapped = classify(e);
+  co_await res.error(mapped);
+}
+
 json remove_items_json(const std::vector<image::RemoveItem>& items) {
   json out = json::array();
   for (const auto& it : items) {
@@ -202,8 +220,8 @@ net::awaitable<void> stream_file(Responder& res, net::thread_pool& pool, const s
                                  std::string_view content_type) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    Error e{"open " + path, errno};
-    co_await res.error(500, e.to_string());
+    std::string message = Error{"open " + path, errno}.to_string();
+    co_await res.error(500, message);
     co_return;
   }
   UniqueFd owned(fd);
@@ -234,11 +252,11 @@ void add_image_routes(api::Router& router, image::Store& store, net::thread_pool
     o.all = req.query_bool("all");
     auto f = api::parse_filters(req.query_value("filters").value_or(""));
     if (!f) {
-      co_await res.error(f.error());
+      co_await reply_error(res, f.error());
       co_return;
     }
     if (auto v = api::validate_filters(*f, {"dangling", "label", "before", "since", "reference", "until"}); !v) {
-      co_await res.error(v.error());
+      co_await reply_error(res, v.error());
       co_return;
     }
     o.filters = std::move(*f);
@@ -247,7 +265,7 @@ void add_image_routes(api::Router& router, image::Store& store, net::thread_pool
     std::string version = req.api_version;
     auto list = co_await api::run_blocking(pool, [&] { return list_images(store, o, version); });
     if (!list) {
-      co_await res.error(list.error());
+      co_await reply_error(res, list.error());
       co_return;
     }
     co_await res.json(200, *list);
@@ -258,7 +276,7 @@ void add_image_routes(api::Router& router, image::Store& store, net::thread_pool
     TempFile out(store, ".tar");
     auto saved = co_await api::run_blocking(pool, [&] { return store.save(names, out.path()); });
     if (!saved) {
-      co_await res.error(saved.error());
+      co_await reply_error(res, saved.error());
       co_return;
     }
     for (const auto& n : names) {
@@ -295,7 +313,7 @@ void add_image_routes(api::Router& router, image::Store& store, net::thread_pool
       return l;
     });
     if (!loaded) {
-      co_await res.error(loaded.error());
+      co_await reply_error(res, loaded.error());
       co_return;
     }
     if (*sink) {
@@ -343,7 +361,7 @@ void add_image_routes(api::Router& router, image::Store& store, net::thread_pool
       return std::pair{*r, i ? std::move(*i) : ordered_json::object()};
     });
     if (!id) {
-      co_await res.error(id.error());
+      co_await reply_error(res, id.error());
       co_return;
     }
     if (*sink) (*sink)("image", "import", id->first, attributes_for(id->second, id->first));
@@ -357,18 +375,18 @@ void add_image_routes(api::Router& router, image::Store& store, net::thread_pool
   router.add("POST", "/images/prune", [&store, &pool, sink](Request& req, Responder& res) -> net::awaitable<void> {
     auto f = api::parse_filters(req.query_value("filters").value_or(""));
     if (!f) {
-      co_await res.error(f.error());
+      co_await reply_error(res, f.error());
       co_return;
     }
     if (auto v = api::validate_filters(*f, {"dangling", "label", "label!", "until"}); !v) {
-      co_await res.error(v.error());
+      co_await reply_error(res, v.error());
       co_return;
     }
     image::PruneOptions o;
     if (f->contains("dangling")) {
       auto d = bool_filter(*f, "dangling");
       if (!d) {
-        co_await res.error(d.error());
+        co_await reply_error(res, d.error());
         co_return;
       }
       o.all = !*d;
@@ -386,7 +404,7 @@ void add_image_routes(api::Router& router, image::Store& store, net::thread_pool
     auto before = co_await api::run_blocking(pool, [&] { return store.list(); });
     auto report = co_await api::run_blocking(pool, [&] { return store.prune(o); });
     if (!report) {
-      co_await res.error(report.error());
+      co_await reply_error(res, report.error());
       co_return;
     }
     if (*sink && before) {
@@ -414,7 +432,7 @@ void add_image_routes(api::Router& router, image::Store& store, net::thread_pool
     std::string name = req.params["name"];
     auto i = co_await api::run_blocking(pool, [&] { return store.inspect(name); });
     if (!i) {
-      co_await res.error(i.error());
+      co_await reply_error(res, i.error());
       co_return;
     }
     co_await res.json(200, *i);
@@ -443,7 +461,7 @@ void add_image_routes(api::Router& router, image::Store& store, net::thread_pool
       return out;
     });
     if (!rows) {
-      co_await res.error(rows.error());
+      co_await reply_error(res, rows.error());
       co_return;
     }
     co_await res.json(200, *rows);
@@ -459,7 +477,7 @@ void add_image_routes(api::Router& router, image::Store& store, net::thread_pool
       return i ? std::move(*i) : ordered_json::object();
     });
     if (!saved) {
-      co_await res.error(saved.error());
+      co_await reply_error(res, saved.error());
       co_return;
     }
     if (*sink && saved->contains("Id")) {
@@ -483,7 +501,7 @@ void add_image_routes(api::Router& router, image::Store& store, net::thread_pool
       return store.inspect(target);
     });
     if (!tagged) {
-      co_await res.error(tagged.error());
+      co_await reply_error(res, tagged.error());
       co_return;
     }
     if (*sink) {
@@ -524,7 +542,7 @@ void add_image_routes(api::Router& router, image::Store& store, net::thread_pool
       return r;
     });
     if (!removed) {
-      co_await res.error(removed.error());
+      co_await reply_error(res, removed.error());
       co_return;
     }
     if (*sink) publish_removal(*sink, removed->items, removed->id, removed->labels);

@@ -199,7 +199,9 @@ void add_system_routes(api::Router& router, ContainerService& svc, SystemInfo in
     auto ex = co_await net::this_coro::executor;
     if (has_since) {
       for (const auto& e : svc.events().history(since, has_until ? until : now)) {
-        if (event_matches(e, *filters) && !co_await res.write(event_json(e).dump() + "\n")) co_return;
+        if (!event_matches(e, *filters)) continue;
+        std::string text = event_json(e).dump() + "\n";
+        if (!co_await res.write(text)) co_return;
       }
     }
     if (has_until && until <= now) {
@@ -226,7 +228,8 @@ void add_system_routes(api::Router& router, ContainerService& svc, SystemInfo in
         Event e = std::move(queue->front());
         queue->pop_front();
         if (has_until && e.time_nano > until) break;
-        if (!co_await res.write(event_json(e).dump() + "\n")) {
+        std::string text = event_json(e).dump() + "\n";
+        if (!co_await res.write(text)) {
           *closed = true;
           break;
         }
@@ -235,7 +238,8 @@ void add_system_routes(api::Router& router, ContainerService& svc, SystemInfo in
       if (has_until && now_nano() >= until) break;
       auto timeout = has_until ? std::chrono::nanoseconds(until - now_nano()) : std::chrono::nanoseconds(std::chrono::hours(24));
       using namespace net::experimental::awaitable_operators;
-      auto woke = co_await (wake->wait(ex, timeout) || res.client_closed());
+      auto waiting = wake->wait(ex, timeout) || res.client_closed();
+      auto woke = co_await std::move(waiting);
       if (woke.index() == 1) *closed = true;
     }
     svc.events().unsubscribe(token);
