@@ -86,10 +86,18 @@ if has podman; then
   runs+=("$PODMAN run -d --pull never --network none $AC_IMAGE sleep 3600")
 fi
 ((${#names[@]})) || die "no engine to measure"
-for i in "${!names[@]}"; do  # each must work before it is timed
+ok_names=() ok_cmds=() ok_runs=()
+for i in "${!names[@]}"; do  # each must work before it is timed; stack is skipped (with the reason) if not
   # shellcheck disable=SC2086
-  ${cmds[$i]} </dev/null >/dev/null 2>"$work/check.err" || die "${names[$i]} cannot run the image: $(cat "$work/check.err")"
+  if ${cmds[$i]} </dev/null >/dev/null 2>"$work/check.err"; then
+    ok_names+=("${names[$i]}") ok_cmds+=("${cmds[$i]}") ok_runs+=("${runs[$i]}")
+  elif [[ ${names[$i]} == stack ]]; then
+    echo "stack skipped: \`${cmds[$i]}\` failed: $(head -3 "$work/check.err" | tr '\n' ' ')"
+  else
+    die "${names[$i]} cannot run the image: $(cat "$work/check.err")"
+  fi
 done
+names=("${ok_names[@]}") cmds=("${ok_cmds[@]}") runs=("${ok_runs[@]}")
 base=${names[0]}
 echo "machine: $(nproc) cores, $(uname -r); engines: ${names[*]}"
 

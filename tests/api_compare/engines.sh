@@ -250,7 +250,9 @@ ac_podman_teardown() {
   ac_umount_under "$dir"
   for p in "${AC_PODMAN_NEW_PATHS[@]}"; do
     case $p in
-      /run/runc) rmdir "$p" 2>/dev/null || ac_log "left $p: not empty" ;;
+      /run/runc)  # runc's default root: remove it once it is empty again
+        for ((i = 0; i < 30; i++)); do [[ ! -e $p ]] || rmdir "$p" 2>/dev/null && break; sleep 0.1; done
+        [[ -e $p ]] && ac_log "left $p: not empty: $(ls "$p")" ;;
       *) rm -rf "$p" ;;
     esac
   done
