@@ -156,7 +156,8 @@ class HttpStream {
     addr.sun_family = AF_UNIX;
     std::strncpy(addr.sun_path, socket_path.c_str(), sizeof addr.sun_path - 1);
     if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return false;
-    std::string req = method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n" + extra_headers;
+    std::string req = method + " " + target + " HTTP/1.1\r\nHost: localhost\r\n" +
+                      (contains(extra_headers, "Connection:") ? "" : "Connection: close\r\n") + extra_headers;
     if (!body.empty() || method == "POST")
       req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
     req += "\r\n" + body;
@@ -291,11 +292,12 @@ class DaemonTest : public ::testing::Test {
     // Monitors leave the daemon by a double fork; they come to us (not init) and we reap them.
     ::prctl(PR_SET_CHILD_SUBREAPER, 1);
     ::signal(SIGPIPE, SIG_IGN);
-    std::string tmpl = "/tmp/stack-dtest-" + std::to_string(::getpid()) + "-XXXXXX";
+    // Short: <run>/containers/<64-hex id>/attach.sock must fit a unix socket path (107 bytes).
+    std::string tmpl = "/tmp/sd-XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
     dir_ = tmpl;
     root_ = dir_ + "/root";
-    run_ = dir_ + "/run";
+    run_ = dir_ + "/r";
     sock_ = run_ + "/stack.sock";
     make_rootfs_tar(dir_ + "/rootfs", dir_ + "/rootfs.tar");
     std::string out = run_stack({"--root", root_, "image", "import", "--change", "CMD [\"sh\"]", dir_ + "/rootfs.tar", kImage});
@@ -369,7 +371,14 @@ class DaemonTest : public ::testing::Test {
       if (daemon_exited()) FAIL() << "the daemon exited at start: " << slurp(daemon_err_);
       HttpStream s;
       if (s.open(sock_, "GET", "/_ping") && s.read_body(1000) && s.status() == 200) return;
-      if (Clock::now() > deadline) FAIL() << "the daemon did not answer /_ping in 5 s: " << slurp(daemon_err_);
+      if (Clock::now() > deadline) {
+        std::string where;
+        for (const auto& t : fs::directory_iterator("/proc/" + std::to_string(daemon_pid_) + "/task", ec_))
+          where += " " + slurp(t.path().string() + "/wchan");
+        FAIL() << "the daemon (pid " << daemon_pid_ << ", still running, threads waiting in:" << where
+               << ") did not answer /_ping in 5 s; socket " << (fs::exists(sock_) ? "exists" : "missing")
+               << "; its log: " << slurp(daemon_err_);
+      }
       ::usleep(5000);
     }
   }
@@ -636,6 +645,7 @@ class DaemonTest : public ::testing::Test {
   int daemon_starts_ = 0;
   int last_status_ = -1;
   std::vector<std::string> created_;
+  std::error_code ec_;
 };
 
 }  // namespace stack::daemon::testing
