@@ -484,7 +484,8 @@ TEST_F(DaemonTest, RestartOnFailureTwiceWithBackoff) {
   EXPECT_EQ(c["RestartCount"], 2);
   EXPECT_EQ(c["State"]["Status"], "exited");
 
-  // The schedule between an exit and the next start: 100 ms, then 200 ms (Docker's backoff).
+  // The schedule between an exit and the next start: 100 ms, then 200 ms (Docker's backoff),
+  // measured from the die and start events' timeNano.
   auto evs = events(since, unix_now_nano(), R"({"type":["container"]})");
   std::vector<std::pair<std::string, int64_t>> seq;
   for (const auto& e : evs)
@@ -500,7 +501,8 @@ TEST_F(DaemonTest, RestartOnFailureTwiceWithBackoff) {
   EXPECT_LE(gap1, 1500);
   EXPECT_GE(gap2, 170);
   EXPECT_LE(gap2, 2500);
-  EXPECT_GT(gap2, gap1 + 30) << "the delay did not grow";
+  // Lower bounds only are exact (a restart cannot come before its delay); a gap also holds
+  // the start itself, hundreds of ms on a loaded 2-core machine, so gap2 > gap1 is not asserted.
 }
 
 TEST_F(DaemonTest, RestartAlwaysAfterExitZeroButNotAfterUserStop) {
