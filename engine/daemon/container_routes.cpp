@@ -359,7 +359,9 @@ void add_container_routes(api::Router& router, ContainerService& svc) {
   router.add("POST", "/containers/{id}/attach", [&svc](Request& req, Responder& res) -> net::awaitable<void> {
     auto found = svc.find(req.params["id"]);
     if (!found) {
-      co_await res.error(found.error());
+      // Docker answers an attach to an unknown container as a raw stream with the text.
+      std::string text = found.error().message + "\r\n";
+      co_await res.raw(api::status_for(found.error()), "application/vnd.docker.raw-stream", text);
       co_return;
     }
     auto e = *found;

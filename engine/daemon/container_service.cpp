@@ -27,6 +27,7 @@
 #include <fstream>
 
 #include "common/files.h"
+#include "common/socket_path.h"
 #include "common/strings.h"
 #include "engine/container/spec_builder.h"
 #include "engine/image/image_config.h"
@@ -51,6 +52,16 @@ constexpr const char* kZeroTime = "0001-01-01T00:00:00Z";
 
 std::string short_id(const std::string& id) { return id.substr(0, 12); }
 std::string bare_name(const std::string& name) { return name.starts_with('/') ? name.substr(1) : name; }
+
+// Connects to a monitor's attach.sock, through /proc/self/fd when the path is too long.
+void connect_monitor(stream_socket& sock, const std::string& path, boost::system::error_code& ec) {
+  auto usable = usable_socket_path(path);
+  if (!usable) {
+    ec = boost::system::error_code(usable.error().errno_value, boost::system::system_category());
+    return;
+  }
+  sock.connect(net::local::stream_protocol::endpoint(usable->path), ec);
+}
 
 bool is_mountpoint(const std::string& path) {
   struct stat self {}, parent {};
@@ -121,6 +132,16 @@ std::size_t ContainerService::count_in(std::string_view status) const {
     if (s == status) ++n;
   }
   return n;
+}
+
+std::optional<ImageUser> ContainerService::image_user(const std::string& image_id) const {
+  std::optional<ImageUser> found;
+  for (const auto& [id, e] : entries_) {
+    if (e->record.image_id != image_id) continue;
+    bool running = e->record.state.running;
+    if (!found || (running && !found->running)) found = ImageUser{id, running};
+  }
+  return found;
 }
 
 // ---- create ----
@@ -281,14 +302,14 @@ Result<void> ContainerService::start_entry(const std::shared_ptr<ContainerEntry>
   const std::string attach_path = rdir + "/attach.sock";
   auto link = std::make_shared<stream_socket>(io_);
   boost::system::error_code bec;
-  link->connect(net::local::stream_protocol::endpoint(attach_path), bec);
+  connect_monitor(*link, attach_path, bec);
   if (bec) {
     (void)runtime::delete_container(paths_.runtime_root, r.id, true);
     return fail_start(Error{"connecting to the monitor at " + attach_path + ": " + bec.message(), bec.value()}, 128);
   }
   for (auto& pending : e->pending_attach) {
     auto sock = std::make_shared<stream_socket>(io_);
-    sock->connect(net::local::stream_protocol::endpoint(attach_path), bec);
+    connect_monitor(*sock, attach_path, bec);
     if (!bec) pending->socket = sock;
     pending->done = true;
     pending->ready.notify_all();
@@ -358,7 +379,7 @@ void ContainerService::watch_link(const std::shared_ptr<ContainerEntry>& e) {
           if (reconnects > 100 || !monitor::monitor_alive(rec.monitor_pid, rec.monitor_start_time)) break;
           auto next = std::make_shared<stream_socket>(io_);
           boost::system::error_code cec;
-          next->connect(net::local::stream_protocol::endpoint(run_dir(rec.id) + "/attach.sock"), cec);
+          connect_monitor(*next, run_dir(rec.id) + "/attach.sock", cec);
           if (cec) break;
           current = next;
           e->link = next;
@@ -714,8 +735,8 @@ net::awaitable<Result<void>> ContainerService::remove(const std::string& ref, bo
   auto& r = e->record;
   if (e->removing) co_return std::unexpected(Error{"removal of container " + ref + " is already in progress", EBUSY});
   if (r.state.running && !r.state.restarting && !force) {
-    co_return std::unexpected(Error{"cannot remove container \"" + r.name +
-                                        "\": container is running: stop the container before removing or force remove",
+    co_return std::unexpected(Error{"You cannot remove a running container " + r.id +
+                                        ". Stop the container before attempting removal or force remove",
                                     EBUSY});
   }
   e->removing = true;
@@ -783,7 +804,7 @@ Result<void> ContainerService::unpause(const std::string& ref) {
   if (!found) return std::unexpected(found.error());
   auto e = *found;
   auto& r = e->record;
-  if (!r.state.paused) return fail("Container " + r.id + " is not paused", EBUSY);
+  if (!r.state.paused) return fail("Container " + r.id + " is not paused", EIO);  // Docker: 500
   if (auto p = runtime::resume_container(paths_.runtime_root, r.id); !p) return p;
   r.state.paused = false;
   r.state.status = "running";
@@ -802,7 +823,7 @@ Result<void> ContainerService::rename(const std::string& ref, const std::string&
   if ("/" + wanted == r.name) return fail("Renaming a container with the same name as its current name", EINVAL);
   if (index_.name_taken("/" + wanted)) {
     auto other = index_.resolve("/" + wanted);
-    return fail("Conflict. The container name \"/" + wanted + "\" is already in use by container \"" +
+    return fail("Error when allocating new name: Conflict. The container name \"/" + wanted + "\" is already in use by container \"" +
                     (other ? *other : std::string()) +
                     "\". You have to remove (or rename) that container to be able to reuse that name.",
                 EEXIST);
@@ -836,6 +857,18 @@ Result<nlohmann::ordered_json> ContainerService::inspect(const std::string& ref)
     if (x->container_id == (*found)->record.id) ids.push_back(id);
   }
   if (j.contains("ExecIDs")) j["ExecIDs"] = ids.empty() ? nlohmann::ordered_json(nullptr) : ids;
+  // Docker's overlay2 shows the image layers as LowerDir.
+  if (j.contains("GraphDriver") && j["GraphDriver"]["Data"].is_object()) {
+    if (auto layers = images_.layer_dirs((*found)->record.image_id)) {
+      std::string lower;
+      for (const auto& l : *layers) lower += (lower.empty() ? "" : ":") + l;
+      nlohmann::ordered_json data;
+      data["LowerDir"] = lower;
+      for (auto& [k, v] : j["GraphDriver"]["Data"].items()) data[k] = v;
+      j["GraphDriver"]["Data"] = data;
+    }
+  }
+  if (j.contains("HostConfig") && !j["HostConfig"].contains("KernelMemoryTCP")) j["HostConfig"]["KernelMemoryTCP"] = 0;
   return j;
 }
 
@@ -854,7 +887,14 @@ Result<nlohmann::ordered_json> ContainerService::list(bool all, int limit, const
   if (limit > 0 && static_cast<std::size_t>(limit) < selected.size()) selected.resize(limit);
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   auto now = std::chrono::system_clock::now();
-  for (const auto& e : selected) out.push_back(container::summary_json(e->record, now));
+  for (const auto& e : selected) {
+    auto item = container::summary_json(e->record, now);
+    // Docker's list command: the path, then the args, those with a space in single quotes.
+    std::string command = e->record.path;
+    for (const auto& arg : e->record.args) command += " " + (arg.find(' ') != std::string::npos ? "'" + arg + "'" : arg);
+    item["Command"] = command;
+    out.push_back(std::move(item));
+  }
   return out;
 }
 
@@ -924,13 +964,29 @@ Result<nlohmann::ordered_json> ContainerService::stats(const std::string& ref) {
   j["read"] = image::rfc3339_now();
   j["preread"] = kZeroTime;
   runtime::CgroupStats cs;
+  std::string memory_dir, cpuacct_dir;
   if (r.state.running && !r.state.restarting) {
     if (auto state = runtime::read_state(paths_.runtime_root, r.id)) {
       if (auto cg = runtime::Cgroup::open(state->cgroups_path)) {
         if (auto s = (*cg)->stats()) cs = *s;
+        for (const auto& dir : (*cg)->dirs()) {
+          if (dir.find("/memory/") != std::string::npos || (*cg)->mode() == runtime::CgroupMode::V2) {
+            if (memory_dir.empty()) memory_dir = dir;
+          }
+          if (dir.find("/cpuacct") != std::string::npos) cpuacct_dir = dir;
+        }
       }
     }
   }
+  auto read_number = [](const std::string& path) -> std::optional<uint64_t> {
+    auto text = read_file(path);
+    if (!text) return std::nullopt;
+    try {
+      return std::stoull(*text);
+    } catch (...) {
+      return std::nullopt;
+    }
+  };
   long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
   uint64_t system_ns = 0;
   if (auto stat = read_file("/proc/stat")) {
@@ -952,12 +1008,35 @@ Result<nlohmann::ordered_json> ContainerService::stats(const std::string& ref) {
   j["storage_stats"] = nlohmann::ordered_json::object();
   nlohmann::ordered_json cpu;
   cpu["cpu_usage"] = {{"total_usage", cs.cpu_usage_ns.value_or(0)}, {"usage_in_kernelmode", 0}, {"usage_in_usermode", 0}};
+  if (!cpuacct_dir.empty()) {
+    // v1 only, as in Docker: per-CPU usage and user/system time.
+    nlohmann::ordered_json per = nlohmann::ordered_json::array();
+    if (auto text = read_file(cpuacct_dir + "/cpuacct.usage_percpu")) {
+      std::istringstream in(*text);
+      uint64_t v = 0;
+      while (in >> v) per.push_back(v);
+    }
+    cpu["cpu_usage"]["percpu_usage"] = per;
+    if (auto text = read_file(cpuacct_dir + "/cpuacct.stat")) {
+      std::istringstream in(*text);
+      std::string key;
+      uint64_t ticks = 0;
+      const uint64_t ns_per_tick = 1000000000 / static_cast<uint64_t>(::sysconf(_SC_CLK_TCK));
+      while (in >> key >> ticks) {
+        if (key == "user") cpu["cpu_usage"]["usage_in_usermode"] = ticks * ns_per_tick;
+        if (key == "system") cpu["cpu_usage"]["usage_in_kernelmode"] = ticks * ns_per_tick;
+      }
+    }
+  }
   cpu["system_cpu_usage"] = system_ns;
   cpu["online_cpus"] = cpus;
   cpu["throttling_data"] = {{"periods", 0}, {"throttled_periods", 0}, {"throttled_time", 0}};
   j["cpu_stats"] = cpu;
   nlohmann::ordered_json precpu;
   precpu["cpu_usage"] = {{"total_usage", 0}, {"usage_in_kernelmode", 0}, {"usage_in_usermode", 0}};
+  if (cpu["cpu_usage"].contains("percpu_usage")) precpu["cpu_usage"]["percpu_usage"] = nlohmann::ordered_json::array();
+  precpu["system_cpu_usage"] = 0;
+  precpu["online_cpus"] = cpus;
   precpu["throttling_data"] = {{"periods", 0}, {"throttled_periods", 0}, {"throttled_time", 0}};
   j["precpu_stats"] = precpu;
   nlohmann::ordered_json mem = nlohmann::ordered_json::object();
@@ -967,6 +1046,17 @@ Result<nlohmann::ordered_json> ContainerService::stats(const std::string& ref) {
     uint64_t host_mem = static_cast<uint64_t>(::sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
     mem["limit"] = cs.memory_limit.value_or(host_mem);
     if (cs.memory_failcnt) mem["failcnt"] = *cs.memory_failcnt;
+    if (!memory_dir.empty()) {
+      if (auto max = read_number(memory_dir + "/memory.max_usage_in_bytes")) mem["max_usage"] = *max;
+      nlohmann::ordered_json st = nlohmann::ordered_json::object();
+      if (auto text = read_file(memory_dir + "/memory.stat")) {
+        std::istringstream in(*text);
+        std::string key;
+        uint64_t v = 0;
+        while (in >> key >> v) st[key] = v;
+      }
+      mem["stats"] = st;
+    }
   }
   j["memory_stats"] = mem;
   return j;
@@ -979,7 +1069,7 @@ net::awaitable<Result<std::shared_ptr<stream_socket>>> ContainerService::attach_
   if (e->record.state.running && !e->record.state.restarting) {
     auto sock = std::make_shared<stream_socket>(ex);
     boost::system::error_code ec;
-    sock->connect(net::local::stream_protocol::endpoint(run_dir(e->record.id) + "/attach.sock"), ec);
+    connect_monitor(*sock, run_dir(e->record.id) + "/attach.sock", ec);
     if (ec) co_return std::unexpected(Error{"attach to the container's monitor: " + ec.message(), EIO});
     co_return sock;
   }
@@ -1084,7 +1174,7 @@ Result<void> ContainerService::restore() {
     if (r.monitor_pid > 0 && monitor::monitor_alive(r.monitor_pid, r.monitor_start_time)) {
       auto link = std::make_shared<stream_socket>(io_);
       boost::system::error_code ec;
-      link->connect(net::local::stream_protocol::endpoint(run_dir(r.id) + "/attach.sock"), ec);
+      connect_monitor(*link, run_dir(r.id) + "/attach.sock", ec);
       if (!ec) {
         spdlog::info("container {}: re-adopted (monitor {})", short_id(r.id), r.monitor_pid);
         ++e->run_generation;

@@ -27,6 +27,7 @@
 #include "engine/container/container.h"
 #include "engine/container/store.h"
 #include "engine/daemon/events.h"
+#include "engine/daemon/image_routes.h"
 #include "engine/daemon/notifier.h"
 #include "engine/image/store.h"
 #include "scheduler/health.h"
@@ -127,6 +128,9 @@ class ContainerService {
   Result<std::shared_ptr<ExecInstance>> find_exec(const std::string& id);
   nlohmann::ordered_json exec_inspect(const ExecInstance& e);
   Result<std::shared_ptr<ContainerEntry>> exec_container_of(const ExecInstance& e);
+
+  // A container using the image (running ones first), for image delete conflicts.
+  std::optional<ImageUser> image_user(const std::string& image_id) const;
 
   std::size_t count() const { return entries_.size(); }
   std::size_t count_in(std::string_view status) const;

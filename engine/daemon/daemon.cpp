@@ -116,7 +116,7 @@ Result<void> run_daemon(const DaemonOptions& options) {
   add_image_routes(router, *images, pool, [&events](std::string type, std::string action, std::string oid,
                                                      std::map<std::string, std::string> attributes) {
     events.publish(Event{std::move(type), std::move(action), std::move(oid), std::move(attributes), 0});
-  });
+  }, [&service](const std::string& image_id) { return service.image_user(image_id); });
 #endif
 
   api::ServerOptions server_options;

@@ -52,21 +52,41 @@ Result<void> apply_user(runtime::ExecOptions& o, const std::string& user) {
   return {};
 }
 
+// Writes to the hijacked client one at a time: stdout and stderr pumps share it, and two
+// writes in flight on one socket would interleave.
+struct SerialWriter {
+  api::Hijacked client;
+  bool busy = false;
+  bool ok = true;
+  Notifier idle;
+
+  net::awaitable<bool> write(std::string data) {
+    auto ex = co_await net::this_coro::executor;
+    while (busy) co_await idle.wait(ex);
+    if (!ok) co_return false;
+    busy = true;
+    ok = co_await client.write(data);
+    busy = false;
+    idle.notify_all();
+    co_return ok;
+  }
+};
+
 // One output pipe of the exec'd process to the client (framed unless a TTY). Parameters
 // by value: they live in the coroutine frame.
-net::awaitable<void> pump_output(UniqueFd fd, int stream, api::Hijacked client, bool tty, std::shared_ptr<int> left,
-                                 std::shared_ptr<Notifier> done) {
+net::awaitable<void> pump_output(UniqueFd fd, int stream, std::shared_ptr<SerialWriter> writer, bool tty,
+                                 std::shared_ptr<int> left, std::shared_ptr<Notifier> done) {
   auto ex = co_await net::this_coro::executor;
   net::posix::stream_descriptor d(ex, fd.release());
   char buf[16384];
-  bool client_ok = client.valid();
+  bool client_ok = writer->client.valid();
   for (;;) {
     boost::system::error_code ec;
     std::size_t n = co_await d.async_read_some(net::buffer(buf), net::redirect_error(net::use_awaitable, ec));
     if (ec || n == 0) break;
     if (!client_ok) continue;
     std::string out = tty ? std::string(buf, n) : api::frame(stream, std::string_view(buf, n));
-    client_ok = co_await client.write(out);
+    client_ok = co_await writer->write(std::move(out));
   }
   if (--*left == 0) done->notify_all();
 }
@@ -96,7 +116,8 @@ void add_exec_routes(api::Router& router, ContainerService& svc) {
       co_await res.error(x.error());
       co_return;
     }
-    co_await res.json(200, svc.exec_inspect(**x));
+    auto body = svc.exec_inspect(**x);
+    co_await res.json(200, body);
   });
 
   router.add("POST", "/exec/{id}/resize", [&svc](Request& req, Responder& res) -> net::awaitable<void> {
@@ -181,8 +202,10 @@ void add_exec_routes(api::Router& router, ContainerService& svc) {
     // Output readers: each pipe to the client (framed unless a TTY).
     auto pumps_left = std::make_shared<int>(tty ? 1 : 2);
     auto pumps_done = std::make_shared<Notifier>();
-    net::co_spawn(ex, pump_output(std::move(out->read), api::kStdout, client, tty, pumps_left, pumps_done), net::detached);
-    if (!tty) net::co_spawn(ex, pump_output(std::move(err->read), api::kStderr, client, tty, pumps_left, pumps_done), net::detached);
+    auto writer = std::make_shared<SerialWriter>();
+    writer->client = client;
+    net::co_spawn(ex, pump_output(std::move(out->read), api::kStdout, writer, tty, pumps_left, pumps_done), net::detached);
+    if (!tty) net::co_spawn(ex, pump_output(std::move(err->read), api::kStderr, writer, tty, pumps_left, pumps_done), net::detached);
     if (tty) err->read.reset();
 
     // Client -> stdin.
@@ -228,7 +251,7 @@ void add_exec_routes(api::Router& router, ContainerService& svc) {
       if (client.valid()) {
         std::string msg = "OCI runtime exec failed: " + status.error().message + ": unknown\r\n";
         std::string out = tty ? msg : api::frame(api::kStdout, msg);
-        co_await client.write(out);
+        co_await writer->write(std::move(out));
       }
     } else {
       x->exit_code = *status;

@@ -158,7 +158,7 @@ Result<json> list_images(const image::Store& store, const ListOptions& o, const 
     j["Id"] = s.id;
     j["Labels"] = s.labels.empty() ? json(nullptr) : json(s.labels);
     j["ParentId"] = "";
-    j["RepoDigests"] = s.repo_digests;
+    j["RepoDigests"] = s.repo_digests.empty() ? json(nullptr) : json(s.repo_digests);  // Docker: null when none
     j["RepoTags"] = tags;
     j["SharedSize"] = -1;
     j["Size"] = s.size;
@@ -173,6 +173,8 @@ Result<json> list_images(const image::Store& store, const ListOptions& o, const 
 // the message, as moby's errdefs classes would give it.
 Error classify(const Error& e) {
   Error out = e;
+  // Wrapped store errors: Docker's text is the innermost one.
+  if (auto at = out.message.find("No such image: "); at != std::string::npos && at > 0) out.message = out.message.substr(at);
   if (out.errno_value != 0) return out;
   std::string_view m = out.message;
   if (m.starts_with("No such image")) out.errno_value = ENOENT;
@@ -244,7 +246,8 @@ net::awaitable<void> stream_file(Responder& res, net::thread_pool& pool, const s
 
 }  // namespace
 
-void add_image_routes(api::Router& router, image::Store& store, net::thread_pool& pool, EventSink events) {
+void add_image_routes(api::Router& router, image::Store& store, net::thread_pool& pool, EventSink events,
+                      ImageUsage usage) {
   auto sink = std::make_shared<EventSink>(std::move(events));
 
   router.add("GET", "/images/json", [&store, &pool](Request& req, Responder& res) -> net::awaitable<void> {
@@ -435,6 +438,20 @@ void add_image_routes(api::Router& router, image::Store& store, net::thread_pool
       co_await reply_error(res, i.error());
       co_return;
     }
+    // Docker's overlay2 fields for an image: its top layer's directories.
+    if ((*i)["GraphDriver"]["Data"].is_object()) {
+      auto& data = (*i)["GraphDriver"]["Data"];
+      if (data.contains("UpperDir") == false) {
+        auto layers = store.layer_dirs(name);
+        if (layers && !layers->empty()) {
+          std::string top = layers->front();
+          std::string base = top.substr(0, top.rfind('/'));
+          data["MergedDir"] = base + "/merged";
+          data["UpperDir"] = top;
+          data["WorkDir"] = base + "/work";
+        }
+      }
+    }
     co_await res.json(200, *i);
   });
 
@@ -521,9 +538,32 @@ void add_image_routes(api::Router& router, image::Store& store, net::thread_pool
     co_await res.empty(201);
   });
 
-  router.add("DELETE", "/images/{name:.*}", [&store, &pool, sink](Request& req, Responder& res) -> net::awaitable<void> {
+  router.add("DELETE", "/images/{name:.*}", [&store, &pool, sink, usage](Request& req, Responder& res) -> net::awaitable<void> {
     std::string name = req.params["name"];
     bool force = req.query_bool("force");
+    // Docker's conflicts: the last reference to an image a container uses.
+    if (usage) {
+      if (auto i = store.inspect(name)) {
+        std::string id = (*i)["Id"].get<std::string>();
+        std::size_t tags = (*i)["RepoTags"].is_array() ? (*i)["RepoTags"].size() : 0;
+        bool by_id = id.find(name) != std::string::npos;
+        if (auto user = usage(id); user && (by_id || tags <= 1)) {
+          std::string short_image = id.substr(7, 12), short_container = user->container_id.substr(0, 12);
+          std::string message;
+          if (user->running && (force || by_id)) {
+            message = "conflict: unable to delete " + short_image + " (cannot be forced) - image is being used by running container " + short_container;
+          } else if (!force && by_id) {
+            message = "conflict: unable to delete " + short_image + " (must be forced) - image is being used by stopped container " + short_container;
+          } else if (!force) {
+            message = "conflict: unable to remove repository reference \"" + name + "\" (must force) - container " + short_container + " is using its referenced image " + short_image;
+          }
+          if (!message.empty()) {
+            co_await res.error(409, message);
+            co_return;
+          }
+        }
+      }
+    }
     struct Removed {
       std::vector<image::RemoveItem> items;
       std::string id;

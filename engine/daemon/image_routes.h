@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "engine/api/router.h"
@@ -20,6 +21,15 @@ namespace net = boost::asio;
 using EventSink = std::function<void(std::string type, std::string action, std::string id,
                                      std::map<std::string, std::string> attributes)>;
 
-void add_image_routes(api::Router& router, image::Store& store, net::thread_pool& pool, EventSink events);
+// Which container (if any) uses an image ID: "<id>" and whether it runs. Deleting an image
+// a container uses needs force (and a running container's image cannot go), as in Docker.
+struct ImageUser {
+  std::string container_id;
+  bool running = false;
+};
+using ImageUsage = std::function<std::optional<ImageUser>(const std::string& image_id)>;
+
+void add_image_routes(api::Router& router, image::Store& store, net::thread_pool& pool, EventSink events,
+                      ImageUsage usage = {});
 
 }  // namespace stack::daemon

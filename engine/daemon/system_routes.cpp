@@ -123,6 +123,8 @@ void add_system_routes(api::Router& router, ContainerService& svc, SystemInfo in
     j["BridgeNfIp6tables"] = false;
     j["Debug"] = false;
     j["NFd"] = 0;
+    j["KernelMemory"] = !v2;
+    j["KernelMemoryTCP"] = !v2;
     j["OomKillDisable"] = !v2;
     j["NGoroutines"] = 0;
     j["SystemTime"] = image::rfc3339_now();
@@ -139,7 +141,9 @@ void add_system_routes(api::Router& router, ContainerService& svc, SystemInfo in
     j["RegistryConfig"] = {{"AllowNondistributableArtifactsCIDRs", nlohmann::ordered_json::array()},
                            {"AllowNondistributableArtifactsHostnames", nlohmann::ordered_json::array()},
                            {"InsecureRegistryCIDRs", {"127.0.0.0/8"}},
-                           {"IndexConfigs", nlohmann::ordered_json::object()},
+                           {"IndexConfigs",
+                            {{"docker.io",
+                              {{"Name", "docker.io"}, {"Mirrors", nlohmann::ordered_json::array()}, {"Secure", true}, {"Official", true}}}}},
                            {"Mirrors", nlohmann::ordered_json::array()}};
     j["NCPU"] = ::sysconf(_SC_NPROCESSORS_ONLN);
     j["MemTotal"] = static_cast<int64_t>(::sysconf(_SC_PHYS_PAGES)) * ::sysconf(_SC_PAGESIZE);

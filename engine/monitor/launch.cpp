@@ -1,5 +1,7 @@
 #include "engine/monitor/launch.h"
 
+#include "common/socket_path.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -58,10 +60,11 @@ bool read_stat(pid_t pid, char& state, uint64_t& start_time) {
 
 // A listening unix socket at `path` (a stale one is unlinked first); close-on-exec.
 Result<UniqueFd> listen_unix(const std::string& path, int backlog) {
+  auto usable = usable_socket_path(path);
+  if (!usable) return std::unexpected(usable.error());
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) return fail("listen on " + path + ": socket path too long", ENAMETOOLONG);
-  std::memcpy(addr.sun_path, path.data(), path.size());
+  std::memcpy(addr.sun_path, usable->path.data(), usable->path.size());
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd) return fail_errno("socket for " + path);
   ::unlink(path.c_str());

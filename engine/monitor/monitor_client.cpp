@@ -7,14 +7,16 @@
 #include <chrono>
 #include <cstring>
 
+#include "common/socket_path.h"
+
 namespace stack::monitor {
 
 Result<MonitorClient> MonitorClient::connect(const std::string& attach_socket) {
+  auto usable = usable_socket_path(attach_socket);
+  if (!usable) return std::unexpected(usable.error());
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  if (attach_socket.size() >= sizeof addr.sun_path)
-    return fail("connect to monitor " + attach_socket + ": socket path too long", ENAMETOOLONG);
-  std::memcpy(addr.sun_path, attach_socket.data(), attach_socket.size());
+  std::memcpy(addr.sun_path, usable->path.data(), usable->path.size());
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd) return fail_errno("socket for monitor " + attach_socket);
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)

@@ -1,5 +1,7 @@
 #include "engine/runtime/console.h"
 
+#include "common/socket_path.h"
+
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -12,10 +14,11 @@
 namespace stack::runtime {
 
 Result<UniqueFd> connect_console_socket(const std::string& path) {
+  auto usable = usable_socket_path(path);
+  if (!usable) return std::unexpected(usable.error());
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) return fail("console socket path too long: " + path, ENAMETOOLONG);
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  std::memcpy(addr.sun_path, usable->path.c_str(), usable->path.size() + 1);
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd) return fail_errno("socket for console socket " + path);
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return fail_errno("connect to console socket " + path);

@@ -65,6 +65,13 @@ KNOWN = [
     ("info*", "key", "RuncCommit*", "stack's own runtime, no runc"),
     ("info*", "key", "InitCommit*", "stack's built-in init, no docker-init"),
     ("info*", "key", "Swarm*", "no swarm mode"),
+    ("info*", "key", "Runtimes.*", "stack's runtime is built in (Runtimes lists \"stack\"); no runc or containerd shims"),
+    # Messages: stack writes the current Docker's texts where Docker reworded them after 20.10.
+    ("image_inspect_*", "value", "message", "Docker 23+ text 'No such image: X' (20.10 repeated it: 'no such image: X: No such image: X')"),
+    ("create_bad_restart_policy", "value", "message", "Docker 24+ text: 'invalid restart policy: unknown policy ...' "
+     "(moby api/types/container ValidateRestartPolicy)"),
+    ("create_restart_always_with_count", "value", "message", "Docker 24+ text: 'invalid restart policy: maximum retry "
+     "count can only be used with 'on-failure''"),
     # Networks: placeholders until the netplane issue (containers here use NetworkMode none).
     ("inspect_*", "key", "NetworkSettings.*", "networks until the netplane issue"),
     ("list_*", "key", "[].NetworkSettings.*", "networks until the netplane issue"),
