@@ -10,7 +10,7 @@ PACKAGES=(
   libnl-3-dev libnl-route-3-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libarchive-dev libssl-dev libseccomp-dev libcap-dev libnftables-dev libcli11-dev
-  busybox-static iproute2 nftables runc jq
+  busybox-static iproute2 nftables runc jq python3
   clang-16 libclang-rt-16-dev hyperfine
 )
 

@@ -14,6 +14,9 @@ echo "== integration tests (root, real kernel: namespaces, mounts, cgroups)"
 
 echo "== side by side with runc (same OCI bundles, same observable results)" && ./tests/runc_compare.sh build/stack
 
+echo "== the daemon's API against the recorded Docker Engine API (tests/api_compare)"
+./tests/api_compare/run.sh build/stack
+
 echo "== stack config over the compose corpus (examples, conformance cases, golden files)"
 ./tests/config_corpus.sh build/stack
 
