@@ -21,7 +21,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <future>
 #include <sstream>
+
+#include <boost/asio/post.hpp>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -101,7 +104,18 @@ std::string ContainerService::run_dir(const std::string& id) const { return path
 
 void ContainerService::save(const ContainerEntry& e) {
   if (e.removed_done) return;
-  if (auto r = store_.save(e.record); !r) spdlog::error("saving container {}: {}", e.record.id, r.error().to_string());
+  net::post(writer_, [this, record = e.record] {
+    if (auto r = store_.save(record); !r) spdlog::error("saving container {}: {}", record.id, r.error().to_string());
+  });
+}
+
+ContainerService::~ContainerService() { flush_writes(); }
+
+void ContainerService::flush_writes() {
+  std::promise<void> done;
+  auto future = done.get_future();
+  net::post(writer_, [&done] { done.set_value(); });
+  future.wait();
 }
 
 void ContainerService::publish(const ContainerEntry& e, const std::string& action, std::map<std::string, std::string> extra) {
@@ -719,7 +733,10 @@ Result<void> ContainerService::remove_now(const std::shared_ptr<ContainerEntry>&
   for (auto it = execs_.begin(); it != execs_.end();) {
     it = it->second->container_id == r.id ? execs_.erase(it) : std::next(it);
   }
-  if (auto s = store_.remove(r.id); !s) return s;
+  // After the queued saves of this container, on the writer thread.
+  net::post(writer_, [this, id = r.id] {
+    if (auto s = store_.remove(id); !s) spdlog::error("removing container {}: {}", id, s.error().to_string());
+  });
   e->removed_done = true;
   index_.remove(r.id);
   entries_.erase(r.id);

@@ -164,6 +164,14 @@ class ContainerService {
   DaemonPaths paths_;
   std::map<std::string, std::shared_ptr<ContainerEntry>> entries_;
   std::map<std::string, std::shared_ptr<ExecInstance>> execs_;
+  // State changes after create are written (temp, fsync, rename) by one thread, in order,
+  // off the request's path: a start does not wait for two fsyncs.
+  net::thread_pool writer_{1};
+
+ public:
+  ~ContainerService();
+  // Waits for the queued record writes (daemon shutdown, tests).
+  void flush_writes();
 };
 
 }  // namespace stack::daemon
