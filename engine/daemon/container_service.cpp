@@ -275,7 +275,10 @@ Result<void> ContainerService::start_entry(const std::shared_ptr<ContainerEntry>
     if (!mounted) return fail_start(mounted.error(), 128);
     mounted->release();
   }
-  if (auto w = container::write_container_files(r, paths_.host_resolv_conf); !w) return fail_start(w.error(), 128);
+  // Written at create; only a crash or a user could have removed them since.
+  if (!path_exists(r.hostname_path) || !path_exists(r.hosts_path) || !path_exists(r.resolv_conf_path)) {
+    if (auto w = container::write_container_files(r, paths_.host_resolv_conf); !w) return fail_start(w.error(), 128);
+  }
   container::SpecPaths sp{merged, r.hostname_path, r.hosts_path, r.resolv_conf_path};
   auto spec = container::build_spec(r, sp);
   if (!spec) return fail_start(spec.error(), 128);
