@@ -196,7 +196,16 @@ void add_container_flags(CLI::App& cmd, ContainerFlags& f, bool run) {
   multi("--ulimit", f.ulimits, "Ulimit options");
   multi("--sysctl", f.sysctls, "Sysctl options");
   cmd.add_option("--network,--net", f.network, "Connect a container to a network (none, host, default)");
-  cmd.add_option("image", f.image, "IMAGE")->required();
+  // The validator runs when CLI11 reaches IMAGE: what it has set aside by then were unknown flags.
+  CLI::App* app = &cmd;
+  CLI::Validator mark(
+      [app, &f](std::string&) {
+        if (!f.unknown_before_image) f.unknown_before_image = app->remaining_size();
+        return std::string();
+      },
+      "", "image-position");
+  cmd.add_option("image", f.image, "IMAGE")->required()->check(mark);
+  cmd.validate_positionals();
   // Everything after IMAGE is COMMAND [ARG...], flags included.
   cmd.prefix_command();
   cmd.allow_extras();
@@ -206,7 +215,8 @@ void add_container_flags(CLI::App& cmd, ContainerFlags& f, bool run) {
 
 Result<void> take_command(CLI::App& cmd, ContainerFlags& f) {
   auto rest = cmd.remaining();
-  if (f.image.empty() && !rest.empty() && rest.front().starts_with("-")) {
+  size_t unknown = std::min(f.unknown_before_image.value_or(0), rest.size());
+  if (unknown > 0) {
     std::string flag = rest.front();
     auto eq = flag.find('=');
     if (eq != std::string::npos) flag.resize(eq);
@@ -352,7 +362,8 @@ Result<json> create_request_body(const ContainerFlags& f, const EnvLookup& looku
 
   json host = json::object();
   host["Binds"] = nullptr;
-  host["LogConfig"] = {{"Type", f.log_driver}, {"Config", *log_config}};
+  // docker sends {"Type":"","Config":{}} for "the daemon's default"; only what was asked for is sent here.
+  if (!f.log_driver.empty() || !log_config->empty()) host["LogConfig"] = {{"Type", f.log_driver}, {"Config", *log_config}};
   host["NetworkMode"] = f.network.empty() ? "default" : f.network;
   host["RestartPolicy"] = *restart;
   host["AutoRemove"] = f.auto_remove;

@@ -47,6 +47,10 @@ struct ContainerFlags {
   std::string log_driver;
   std::vector<std::string> log_opts;
   std::string network;
+
+  // How many unknown words CLI11 had set aside when it reached IMAGE: those are unknown
+  // flags (everything after IMAGE is the command). Set while parsing.
+  std::optional<size_t> unknown_before_image;
 };
 
 // Registers the flags on `cmd` (run has -d; both have --rm as docker's create does),
