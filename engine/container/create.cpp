@@ -158,7 +158,8 @@ Result<HostConfig> decode_host_config(const nlohmann::json& j) {
   TRY(r.str("VolumeDriver", h.volume_driver));
   TRY(r.opt_strings("VolumesFrom", h.volumes_from));
   if (const auto* cs = r.find("ConsoleSize")) {
-    if (!cs->is_array() || cs->size() != 2 || !(*cs)[0].is_number_unsigned() || !(*cs)[1].is_number_unsigned())
+    auto uint_ok = [](const nlohmann::json& v) { return v.is_number_integer() && v.get<int64_t>() >= 0; };
+    if (!cs->is_array() || cs->size() != 2 || !uint_ok((*cs)[0]) || !uint_ok((*cs)[1]))
       return r.type_error("ConsoleSize", *cs, "[2]uint");
     h.console_size[0] = (*cs)[0].get<unsigned>();
     h.console_size[1] = (*cs)[1].get<unsigned>();

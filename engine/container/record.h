@@ -146,7 +146,22 @@ struct Record {
   uint64_t monitor_start_time = 0;  // /proc/<pid>/stat starttime, against pid reuse
 };
 
-// Docker's State.StateString(): the lower-case status from the flags.
+// Docker's State.StateString(): the lower-case status from the flags. The
+// flags decide (inspect and list use this); State::status is kept equal to it
+// by the transitions below.
 std::string state_string(const State& state);
+
+// State transitions as moby's container.State does them; each keeps `status` in step.
+// Started: running, not paused/restarting, exit code 0, error and OOM cleared.
+void set_running(State& s, int pid, const std::string& started_at);
+// Exited: not running/paused/restarting, pid 0.
+void set_stopped(State& s, int exit_code, const std::string& finished_at, bool oom_killed = false);
+// Waiting for a policy restart: Docker keeps Running true with Restarting, pid 0.
+void set_restarting(State& s, int exit_code, const std::string& finished_at);
+void set_paused(State& s, bool paused);
+void set_removal_in_progress(State& s, bool removing);
+void set_dead(State& s);
+// A start that failed: Error set, exit code 128 unless given (Docker's 126/127 for not found/permission).
+void set_error(State& s, const std::string& error, int exit_code = 128);
 
 }  // namespace stack::container
