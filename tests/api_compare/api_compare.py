@@ -67,6 +67,8 @@ KNOWN = [
     ("info*", "key", "Swarm*", "no swarm mode"),
     ("info*", "key", "Runtimes.*", "stack's runtime is built in (Runtimes lists \"stack\"); no runc or containerd shims"),
     # Messages: stack writes the current Docker's texts where Docker reworded them after 20.10.
+    ("list_status_bad", "value", "message", "current moby text: 'invalid filter ...' (lower case, daemon/list.go)"),
+    ("inspect_*", "value", "HostConfig.RestartPolicy", "Docker 25+ stores an empty policy name as \"no\" (RestartPolicyDisabled)"),
     ("image_inspect_*", "value", "message", "Docker 23+ text 'No such image: X' (20.10 repeated it: 'no such image: X: No such image: X')"),
     ("create_bad_restart_policy", "value", "message", "Docker 24+ text: 'invalid restart policy: unknown policy ...' "
      "(moby api/types/container ValidateRestartPolicy)"),
