@@ -103,9 +103,12 @@ int run_attached(client::Client& c, const std::string& id, bool tty, bool stdin_
   return wait_status(*wait);
 }
 
-int run_or_create(const StateFlags& state, CLI::App& app, ContainerFlags& f, bool run) {
+int run_or_create(const StateFlags& state, const std::vector<std::string>& args, bool run) {
   const std::string command = run ? "run" : "create";
-  if (auto taken = take_command(app, f); !taken) return run_error(command, taken.error(), 125);
+  ContainerFlags f;
+  auto parsed = parse_container_args(args, f, run);
+  if (!parsed) return run_error(command, parsed.error(), 125);
+  if (!*parsed) return 0;  // --help
   auto body = create_request_body(f, process_env_lookup());
   if (!body) return run_error(command, body.error(), 125);
   auto c = connect(state);
@@ -204,17 +207,17 @@ int start(const StateFlags& state, const StartFlags& f) {
 }  // namespace
 
 void add_run_commands(CLI::App& parent, const StateFlags& state, std::vector<Command>& subs) {
-  {
-    auto* c = parent.add_subcommand("run", "Create and run a new container from an image");
-    auto f = std::make_shared<ContainerFlags>();
-    add_container_flags(*c, *f, true);
-    subs.push_back({c, [&state, c, f] { return run_or_create(state, *c, *f, true); }});
-  }
-  {
-    auto* c = parent.add_subcommand("create", "Create a new container");
-    auto f = std::make_shared<ContainerFlags>();
-    add_container_flags(*c, *f, false);
-    subs.push_back({c, [&state, c, f] { return run_or_create(state, *c, *f, false); }});
+  // run and create take docker's flags up to IMAGE and the command after it: CLI11 only
+  // collects the words here (parse_container_args parses them).
+  for (bool run : {true, false}) {
+    auto* c = parent.add_subcommand(run ? "run" : "create",
+                                    run ? "Create and run a new container from an image" : "Create a new container");
+    c->set_help_flag();
+    c->prefix_command();
+    c->allow_extras();
+    c->fallthrough(false);
+    c->footer("Run 'stack container " + std::string(run ? "run" : "create") + " --help' for the flags.");
+    subs.push_back({c, [&state, c, run] { return run_or_create(state, c->remaining(), run); }});
   }
   {
     auto* c = parent.add_subcommand("start", "Start one or more stopped containers");

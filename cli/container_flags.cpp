@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <iostream>
 
 #include "common/files.h"
 #include "compose/units.h"
@@ -196,35 +197,69 @@ void add_container_flags(CLI::App& cmd, ContainerFlags& f, bool run) {
   multi("--ulimit", f.ulimits, "Ulimit options");
   multi("--sysctl", f.sysctls, "Sysctl options");
   cmd.add_option("--network,--net", f.network, "Connect a container to a network (none, host, default)");
-  // The validator runs when CLI11 reaches IMAGE: what it has set aside by then were unknown flags.
-  CLI::App* app = &cmd;
-  CLI::Validator mark(
-      [app, &f](std::string&) {
-        if (!f.unknown_before_image) f.unknown_before_image = app->remaining_size();
-        return std::string();
-      },
-      "", "image-position");
-  cmd.add_option("image", f.image, "IMAGE")->required()->check(mark);
-  cmd.validate_positionals();
-  // Everything after IMAGE is COMMAND [ARG...], flags included.
-  cmd.prefix_command();
-  cmd.allow_extras();
-  cmd.fallthrough(false);
-  cmd.positionals_at_end(false);
 }
 
-Result<void> take_command(CLI::App& cmd, ContainerFlags& f) {
-  auto rest = cmd.remaining();
-  size_t unknown = std::min(f.unknown_before_image.value_or(0), rest.size());
-  if (unknown > 0) {
-    std::string flag = rest.front();
-    auto eq = flag.find('=');
-    if (eq != std::string::npos) flag.resize(eq);
-    if (flag.starts_with("--")) return fail("unknown flag: " + flag);
-    return fail("unknown shorthand flag: '" + flag.substr(1, 1) + "' in " + flag);
+Result<bool> parse_container_args(const std::vector<std::string>& args, ContainerFlags& f, bool run) {
+  const std::string command = run ? "run" : "create";
+  CLI::App app{run ? "Create and run a new container from an image" : "Create a new container",
+               "stack container " + command};
+  add_container_flags(app, f, run);
+  // Find IMAGE: the first word that is neither a flag nor a flag's value.
+  size_t i = 0;
+  for (; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") {
+      ++i;
+      break;
+    }
+    if (a.size() < 2 || a[0] != '-') break;
+    if (a.starts_with("--")) {
+      if (a.find('=') != std::string::npos) continue;
+      auto* opt = app.get_option_no_throw(a);
+      if (opt && opt->get_items_expected_min() > 0) ++i;  // its value is the next word
+      continue;
+    }
+    // A cluster of short flags ("-dit"); the first that takes a value takes the rest of the
+    // word, or the next word.
+    for (size_t k = 1; k < a.size(); ++k) {
+      auto* opt = app.get_option_no_throw(std::string("-") + a[k]);
+      if (opt && opt->get_items_expected_min() > 0) {
+        if (k + 1 == a.size()) ++i;
+        break;
+      }
+    }
   }
-  f.command.assign(rest.begin(), rest.end());
-  return {};
+  std::vector<std::string> flags(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(std::min(i, args.size())));
+  if (!flags.empty() && flags.back() == "--") flags.pop_back();
+  try {
+    std::vector<std::string> reversed(flags.rbegin(), flags.rend());
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return false;
+  } catch (const CLI::ParseError& e) {
+    std::string what = e.what();
+    if (dynamic_cast<const CLI::ExtrasError*>(&e)) {
+      // Name the first word CLI11 did not know, as docker does.
+      for (const auto& w : flags) {
+        if (w.starts_with("--")) {
+          std::string name = w.substr(0, w.find('='));
+          if (!app.get_option_no_throw(name)) return fail("unknown flag: " + name);
+        } else if (w.starts_with("-")) {
+          for (size_t k = 1; k < w.size(); ++k) {
+            auto* opt = app.get_option_no_throw(std::string("-") + w[k]);
+            if (!opt) return fail("unknown shorthand flag: '" + std::string(1, w[k]) + "' in " + w);
+            if (opt->get_items_expected_min() > 0) break;
+          }
+        }
+      }
+    }
+    return fail(what);
+  }
+  if (i >= args.size()) return fail("\"" + command + "\" requires at least 1 argument.");
+  f.image = args[i];
+  f.command.assign(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
+  return true;
 }
 
 EnvLookup process_env_lookup() {

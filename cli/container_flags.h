@@ -47,21 +47,18 @@ struct ContainerFlags {
   std::string log_driver;
   std::vector<std::string> log_opts;
   std::string network;
-
-  // How many unknown words CLI11 had set aside when it reached IMAGE: those are unknown
-  // flags (everything after IMAGE is the command). Set while parsing.
-  std::optional<size_t> unknown_before_image;
 };
 
-// Registers the flags on `cmd` (run has -d; both have --rm as docker's create does),
-// and the IMAGE [COMMAND] [ARG...] positionals. Frees -h for --hostname as docker does.
+// Registers the flags on `cmd` (run has -d; both have --rm as docker's create does).
+// -h is --hostname, as docker's; help is --help only.
 void add_container_flags(CLI::App& cmd, ContainerFlags& flags, bool run);
 
-// Everything after IMAGE is the command, flags included (`run img sh -c 'x'`): CLI11
-// leaves them in remaining(); this moves them into flags.command. An unknown flag
-// before IMAGE shows up as the first remaining word: reported as docker does
-// ("unknown flag: --x").
-Result<void> take_command(CLI::App& cmd, ContainerFlags& flags);
+// Parses `run`/`create` arguments as docker does (flag parsing stops at IMAGE, so every
+// word after it, flags included, is the command): the flags before IMAGE go through
+// the CLI11 table of add_container_flags, IMAGE and the rest are taken as they are.
+// Returns false when --help was asked for (the help is printed to stdout). Errors are
+// the flag errors (`unknown flag: --x`, `"run" requires at least 1 argument.`).
+Result<bool> parse_container_args(const std::vector<std::string>& args, ContainerFlags& flags, bool run);
 
 // Looks a variable up in the client's environment (-e NAME, bare NAME in --env-file).
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;

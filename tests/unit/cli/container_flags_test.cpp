@@ -24,20 +24,14 @@ EnvLookup fake_env(std::map<std::string, std::string> vars) {
 struct Parsed {
   ContainerFlags flags;
   Result<json> body = fail("not parsed");
-  Result<void> taken;
+  Result<bool> taken = false;
 };
 
-// Parses `stack run ARGS` and builds the body with a fake environment.
-Parsed parse(std::vector<std::string> args, const EnvLookup& env = fake_env({})) {
-  CLI::App app{"test"};
-  auto* run = app.add_subcommand("run");
+// Parses `stack container run ARGS` and builds the body with a fake environment.
+Parsed parse(const std::vector<std::string>& args, const EnvLookup& env = fake_env({})) {
   Parsed p;
-  add_container_flags(*run, p.flags, true);
-  args.insert(args.begin(), "run");
-  std::vector<std::string> reversed(args.rbegin(), args.rend());
-  app.parse(reversed);
-  p.taken = take_command(*run, p.flags);
-  if (p.taken) p.body = create_request_body(p.flags, env);
+  p.taken = parse_container_args(args, p.flags, true);
+  if (p.taken && *p.taken) p.body = create_request_body(p.flags, env);
   return p;
 }
 
@@ -76,6 +70,27 @@ TEST(ContainerFlags, UnknownFlagIsReported) {
   auto p = parse({"--rm", "--no-such-flag", "busybox", "true"});
   ASSERT_FALSE(p.taken);
   EXPECT_EQ(p.taken.error().message, "unknown flag: --no-such-flag");
+  auto q = parse({"-dZ", "busybox"});
+  ASSERT_FALSE(q.taken);
+  EXPECT_EQ(q.taken.error().message, "unknown shorthand flag: 'Z' in -dZ");
+}
+
+TEST(ContainerFlags, ImageIsRequired) {
+  auto p = parse({"--rm", "--name", "x"});
+  ASSERT_FALSE(p.taken);
+  EXPECT_EQ(p.taken.error().message, "\"run\" requires at least 1 argument.");
+}
+
+TEST(ContainerFlags, ValuesThatLookLikeImagesAreSkipped) {
+  // --name's value, -e's glued value, -w's value after a flag cluster: none is IMAGE.
+  auto p = parse({"--name", "web", "-eA=1", "-itw", "/srv", "--label=x=y", "--", "img", "-c"});
+  ASSERT_TRUE(p.body) << (p.taken ? p.body.error().message : p.taken.error().message);
+  EXPECT_EQ(p.flags.image, "img");
+  EXPECT_EQ(p.flags.name, "web");
+  EXPECT_EQ((*p.body)["Env"], json({"A=1"}));
+  EXPECT_EQ((*p.body)["WorkingDir"], "/srv");
+  EXPECT_EQ((*p.body)["Labels"], json({{"x", "y"}}));
+  EXPECT_EQ((*p.body)["Cmd"], json({"-c"}));
 }
 
 TEST(ContainerFlags, CombinedShortFlags) {

@@ -49,9 +49,9 @@ TEST(ContainerOutput, PsTable) {
                            summary(kId2, "db", "true", kNow - 7200, "Exited (0) 2 hours ago")});
   std::string out = format_ps(list, {}, kNow);
   EXPECT_EQ(out,
-            "CONTAINER ID   IMAGE     COMMAND                  CREATED         STATUS                   PORTS     NAMES\n"
+            "CONTAINER ID   IMAGE     COMMAND                   CREATED         STATUS                   PORTS     NAMES\n"
             "0123456789ab   busybox   \"sh -c 'trap \\\"exit 0…\"   5 seconds ago   Up 4 seconds                       web\n"
-            "fedcba987654   busybox   \"true\"                   2 hours ago     Exited (0) 2 hours ago             db\n");
+            "fedcba987654   busybox   \"true\"                    2 hours ago     Exited (0) 2 hours ago             db\n");
 }
 
 TEST(ContainerOutput, PsEmptyTableHasHeader) {
@@ -124,8 +124,8 @@ TEST(ContainerOutput, StatsNumbersAsDockerComputesThem) {
   EXPECT_DOUBLE_EQ(r.block_read, 8192);
   EXPECT_EQ(r.pids, 3u);
   EXPECT_EQ(format_stats({r}, "", false),
-            "CONTAINER ID   NAME      CPU %     MEM USAGE / LIMIT   MEM %     NET I/O         BLOCK I/O       PIDS\n"
-            "0123456789ab   web       40.00%    8MiB / 100MiB       8.00%     1.5kB / 2kB     8.19kB / 8.19kB   3\n");
+            "CONTAINER ID   NAME      CPU %     MEM USAGE / LIMIT   MEM %     NET I/O       BLOCK I/O         PIDS\n"
+            "0123456789ab   web       40.00%    8MiB / 100MiB       8.00%     1.5kB / 2kB   8.19kB / 8.19kB   3\n");
   EXPECT_EQ(format_stats({r}, "{{.Name}} {{.MemUsage}}", false), "web 8MiB / 100MiB\n");
 }
 
