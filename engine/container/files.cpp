@@ -4,6 +4,7 @@
 
 #include "common/files.h"
 #include "common/strings.h"
+#include "engine/runtime/state.h"
 
 namespace stack::container {
 namespace {
@@ -91,9 +92,10 @@ Result<void> write_container_files(const Record& r, const std::string& host_reso
   } else if (text.error().errno_value != ENOENT) {
     return std::unexpected(text.error());
   }
-  if (auto w = write_file_atomic(r.hostname_path, hostname_content(r), 0644); !w) return w;
-  if (auto w = write_file_atomic(r.hosts_path, hosts_content(r), 0644); !w) return w;
-  if (auto w = write_file_atomic(r.resolv_conf_path, resolv_conf_content(r, host_resolv), 0644); !w) return w;
+  // Regenerated at start when missing: no fsync needed.
+  if (auto w = runtime::write_file_replace(r.hostname_path, hostname_content(r), 0644); !w) return w;
+  if (auto w = runtime::write_file_replace(r.hosts_path, hosts_content(r), 0644); !w) return w;
+  if (auto w = runtime::write_file_replace(r.resolv_conf_path, resolv_conf_content(r, host_resolv), 0644); !w) return w;
   return {};
 }
 

@@ -1,6 +1,7 @@
 #include "engine/daemon/container_service.h"
 
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -105,6 +106,7 @@ std::string ContainerService::run_dir(const std::string& id) const { return path
 void ContainerService::save(const ContainerEntry& e) {
   if (e.removed_done) return;
   net::post(writer_, [this, record = e.record] {
+    if (!is_directory(store_.dir_of(record.id))) return;  // removed since
     if (auto r = store_.save(record); !r) spdlog::error("saving container {}: {}", record.id, r.error().to_string());
   });
 }
@@ -235,6 +237,17 @@ Result<void> ContainerService::start(const std::string& ref) {
   return start_entry(*e, true);
 }
 
+void ContainerService::empty_trash(const std::string& dir) {
+  std::string merged = dir + "/rootfs/merged";
+  if (is_mountpoint(merged) && ::umount2(merged.c_str(), MNT_DETACH) != 0) {
+    spdlog::warn("unmount {}: {}", merged, std::strerror(errno));
+    return;  // never delete through a mount: the image's layers are below it
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  if (ec) spdlog::warn("removing {}: {}", dir, ec.message());
+}
+
 void ContainerService::unmount_rootfs(const std::string& id) {
   std::string merged = container_dir(id) + "/rootfs/merged";
   if (is_mountpoint(merged) && ::umount2(merged.c_str(), MNT_DETACH) != 0) {
@@ -248,6 +261,7 @@ Result<void> ContainerService::start_entry(const std::shared_ptr<ContainerEntry>
     e->restart_timer->cancel();
     e->restart_timer.reset();
   }
+  flush_writes();  // a deferred unmount of this container's rootfs must not follow its mount
   if (user_start) {
     r.has_been_manually_stopped = false;
     e->restart = scheduler::RestartManager(policy_of(r), 0);
@@ -466,9 +480,13 @@ void ContainerService::on_exit(const std::shared_ptr<ContainerEntry>& e, int exi
   }
   r.state.status = "exited";
   r.state.restarting = false;
-  unmount_rootfs(r.id);
-  std::error_code ec;
-  fs::remove_all(run_dir(r.id), ec);
+  // Unmounting an overlay waits for an RCU grace period (~20 ms): done on the writer
+  // thread, in order with the record writes, not before `wait` answers.
+  net::post(writer_, [this, id = r.id] {
+    unmount_rootfs(id);
+    std::error_code rec;
+    fs::remove_all(run_dir(id), rec);
+  });
   save(*e);
   e->exited.notify_all();
   if (r.host_config.auto_remove && !e->removing) net::co_spawn(io_, auto_remove(e), net::detached);
@@ -729,17 +747,29 @@ Result<void> ContainerService::remove_now(const std::shared_ptr<ContainerEntry>&
   auto& r = e->record;
   if (e->restart_timer) e->restart_timer->cancel();
   e->restart_timer.reset();
-  unmount_rootfs(r.id);
-  (void)runtime::delete_container(paths_.runtime_root, r.id, true);
+  // The commit point: the record file goes, then the directory moves to <root>/trash
+  // (a rename; the rootfs mount moves with it). Unmounting (an RCU grace period, ~20 ms)
+  // and deleting happen on the writer thread, after any queued save of this container.
+  // A crash in between leaves a directory load_all() or restore() finishes removing.
+  const std::string dir = container_dir(r.id);
+  const std::string trash = paths_.root + "/trash/" + r.id;
+  if (::unlink((dir + "/config.v2.json").c_str()) != 0 && errno != ENOENT) return fail_errno("remove " + dir + "/config.v2.json");
   std::error_code ec;
-  fs::remove_all(run_dir(r.id), ec);
+  fs::create_directories(paths_.root + "/trash", ec);
+  const bool moved = ::rename(dir.c_str(), trash.c_str()) == 0;
+  net::post(writer_, [this, id = r.id, dir, trash, moved] {
+    (void)runtime::delete_container(paths_.runtime_root, id, true);
+    std::error_code rec;
+    fs::remove_all(run_dir(id), rec);
+    if (moved) {
+      empty_trash(trash);
+    } else if (auto s = store_.remove(id); !s) {
+      spdlog::error("removing container {}: {}", id, s.error().to_string());
+    }
+  });
   for (auto it = execs_.begin(); it != execs_.end();) {
     it = it->second->container_id == r.id ? execs_.erase(it) : std::next(it);
   }
-  // After the queued saves of this container, on the writer thread.
-  net::post(writer_, [this, id = r.id] {
-    if (auto s = store_.remove(id); !s) spdlog::error("removing container {}: {}", id, s.error().to_string());
-  });
   e->removed_done = true;
   index_.remove(r.id);
   entries_.erase(r.id);
@@ -1173,7 +1203,52 @@ nlohmann::ordered_json ContainerService::exec_inspect(const ExecInstance& x) {
 
 // ---- recovery ----
 
+bool ContainerService::adopt_running(const std::shared_ptr<ContainerEntry>& e) {
+  auto& r = e->record;
+  auto link = std::make_shared<stream_socket>(io_);
+  boost::system::error_code ec;
+  connect_monitor(*link, run_dir(r.id) + "/attach.sock", ec);
+  if (ec) return false;
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (::getsockopt(link->native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return false;
+  auto state = runtime::read_state(paths_.runtime_root, r.id);
+  if (!state) return false;
+  uint64_t start_time = 0;
+  if (auto stat = read_file("/proc/" + std::to_string(cred.pid) + "/stat")) {
+    auto close = stat->rfind(')');
+    std::istringstream in(close == std::string::npos ? std::string() : stat->substr(close + 2));
+    std::string field;
+    for (int i = 3; i <= 22 && in >> field; ++i) {
+      if (i == 22) start_time = std::stoull(field);
+    }
+  }
+  spdlog::info("container {}: adopted from its monitor {} (the record had not caught up)", short_id(r.id), cred.pid);
+  ++e->run_generation;
+  e->link = link;
+  e->started_steady = std::chrono::steady_clock::now();
+  r.state.status = state->paused ? "paused" : "running";
+  r.state.running = true;
+  r.state.paused = state->paused;
+  r.state.restarting = false;
+  r.state.pid = state->pid;
+  r.state.exit_code = 0;
+  r.state.error.clear();
+  if (r.state.started_at == kZeroTime) r.state.started_at = state->created;
+  r.state.finished_at = kZeroTime;
+  r.has_been_started_before = true;
+  r.monitor_pid = cred.pid;
+  r.monitor_start_time = start_time;
+  save(*e);
+  watch_link(e);
+  start_health(e);
+  return true;
+}
+
 Result<void> ContainerService::restore() {
+  // Removals a crash interrupted.
+  std::error_code tec;
+  for (const auto& entry : fs::directory_iterator(paths_.root + "/trash", tec)) empty_trash(entry.path().string());
   auto records = store_.load_all();
   if (!records) return std::unexpected(records.error());
   std::vector<std::shared_ptr<ContainerEntry>> to_start;
@@ -1187,11 +1262,13 @@ Result<void> ContainerService::restore() {
     entries_[e->record.id] = e;
     auto& r = e->record;
     const bool was_up = r.state.running || r.state.restarting;
-    if (!was_up) {
+    const bool has_exit_file = path_exists(run_dir(r.id) + "/exit.json");
+    if (!was_up && path_exists(run_dir(r.id) + "/attach.sock") && adopt_running(e)) continue;
+    if (!was_up && !has_exit_file) {
       unmount_rootfs(r.id);  // a crash between an exit and its unmount
       continue;
     }
-    if (r.monitor_pid > 0 && monitor::monitor_alive(r.monitor_pid, r.monitor_start_time)) {
+    if (was_up && r.monitor_pid > 0 && monitor::monitor_alive(r.monitor_pid, r.monitor_start_time)) {
       auto link = std::make_shared<stream_socket>(io_);
       boost::system::error_code ec;
       connect_monitor(*link, run_dir(r.id) + "/attach.sock", ec);

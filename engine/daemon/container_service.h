@@ -154,6 +154,10 @@ class ContainerService {
   std::string container_dir(const std::string& id) const;
   std::string run_dir(const std::string& id) const;
   void unmount_rootfs(const std::string& id);
+  void empty_trash(const std::string& dir);
+  // A monitor found alive in the run dir for a record that does not say so (a crash
+  // between the launch and the record write): the container is adopted.
+  bool adopt_running(const std::shared_ptr<ContainerEntry>& e);
   bool oom_killed(const std::string& id);
 
   net::io_context& io_;
