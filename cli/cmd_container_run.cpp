@@ -4,6 +4,8 @@
 // Exit codes: 125 when run fails before the command starts, 126/127 when the command
 // cannot be executed / is not found, 1 for create's and start's daemon errors.
 #include <poll.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <iostream>
@@ -86,8 +88,9 @@ int run_attached(client::Client& c, const std::string& id, bool tty, bool stdin_
     run_error(command, started.error(), code);
     // docker waits until the daemon removed it; bounded here so a daemon that keeps it cannot hang us.
     if (auto_remove) {
-      pollfd p{wait->fd(), POLLIN, 0};
-      if (::poll(&p, 1, 5000) > 0) (void)wait->wait();
+      timeval limit{5, 0};
+      ::setsockopt(wait->fd(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+      (void)wait->wait();
     }
     return code;
   }
