@@ -183,3 +183,51 @@ Result<void> pump_stream(client::RawConnection& conn, const PumpOptions& o) {
 }
 
 }  // namespace stack::cli
+
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+
+#include <thread>
+
+namespace stack::cli {
+
+struct SignalForwarder::State {
+  sigset_t set{}, old{};
+  UniqueFd sigfd, stop;
+  std::thread thread;
+};
+
+SignalForwarder::SignalForwarder(std::function<void(int)> forward) : state_(new State) {
+  sigemptyset(&state_->set);
+  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) sigaddset(&state_->set, s);
+  ::pthread_sigmask(SIG_BLOCK, &state_->set, &state_->old);
+  state_->sigfd.reset(::signalfd(-1, &state_->set, SFD_CLOEXEC));
+  state_->stop.reset(::eventfd(0, EFD_CLOEXEC));
+  if (!state_->sigfd || !state_->stop) return;
+  state_->thread = std::thread([st = state_, forward = std::move(forward)] {
+    for (;;) {
+      pollfd fds[2] = {{st->sigfd.get(), POLLIN, 0}, {st->stop.get(), POLLIN, 0}};
+      if (::poll(fds, 2, -1) < 0) {
+        if (errno == EINTR) continue;
+        return;
+      }
+      if (fds[1].revents) return;
+      signalfd_siginfo info{};
+      if (::read(st->sigfd.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info))
+        forward(static_cast<int>(info.ssi_signo));
+    }
+  });
+}
+
+SignalForwarder::~SignalForwarder() {
+  if (state_->thread.joinable()) {
+    uint64_t one = 1;
+    ssize_t ignored = ::write(state_->stop.get(), &one, sizeof one);
+    (void)ignored;
+    state_->thread.join();
+  }
+  ::pthread_sigmask(SIG_SETMASK, &state_->old, nullptr);
+  delete state_;
+}
+
+}  // namespace stack::cli

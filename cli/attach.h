@@ -58,3 +58,22 @@ struct PumpOptions {
 Result<void> pump_stream(client::RawConnection& conn, const PumpOptions& options);
 
 }  // namespace stack::cli
+
+namespace stack::cli {
+
+// While alive, the signals a user sends to an attached `run` (INT, TERM, HUP, QUIT, USR1,
+// USR2) are not acted on by us but handed to `forward` on a helper thread, which passes
+// them to the container (docker's --sig-proxy).
+class SignalForwarder {
+ public:
+  explicit SignalForwarder(std::function<void(int signal)> forward);
+  SignalForwarder(const SignalForwarder&) = delete;
+  SignalForwarder& operator=(const SignalForwarder&) = delete;
+  ~SignalForwarder();
+
+ private:
+  struct State;
+  State* state_;
+};
+
+}  // namespace stack::cli
