@@ -67,6 +67,25 @@ void connect_monitor(stream_socket& sock, const std::string& path, boost::system
   sock.connect(net::local::stream_protocol::endpoint(usable->path), ec);
 }
 
+// runc's rule: without HOME in the env, the user's home from the image's /etc/passwd
+// (or "/").
+void set_home(runtime::Spec& spec, const std::string& rootfs) {
+  for (const auto& kv : spec.process.env) {
+    if (kv.starts_with("HOME=")) return;
+  }
+  std::string home = "/";
+  if (auto passwd = read_file(rootfs + "/etc/passwd")) {
+    for (const auto& line : split(*passwd, '\n')) {
+      auto f = split(line, ':');
+      if (f.size() >= 6 && f[2] == std::to_string(spec.process.user.uid) && !f[5].empty()) {
+        home = f[5];
+        break;
+      }
+    }
+  }
+  spec.process.env.push_back("HOME=" + home);
+}
+
 bool is_mountpoint(const std::string& path) {
   struct stat self {}, parent {};
   if (::stat(path.c_str(), &self) != 0) return false;
@@ -234,7 +253,14 @@ Result<void> ContainerService::start(const std::string& ref) {
   if ((*e)->removing) return fail("container is marked for removal and cannot be started", EBUSY);
   if (st.paused) return fail("cannot start a paused container, try unpause instead", EBUSY);
   if (st.running && !st.restarting) return fail("container already started", EALREADY);
-  return start_entry(*e, true);
+  auto started = start_entry(*e, true);
+  if (!started && (*e)->record.host_config.auto_remove) {
+    // Docker removes an AutoRemove container whose start failed; `wait removed` ends.
+    (*e)->last_exit_code = (*e)->record.state.exit_code;
+    (*e)->exited.notify_all();
+    if (auto r = remove_now(*e); !r) spdlog::warn("removing {}: {}", short_id((*e)->record.id), r.error().to_string());
+  }
+  return started;
 }
 
 void ContainerService::empty_trash(const std::string& dir) {
@@ -296,6 +322,7 @@ Result<void> ContainerService::start_entry(const std::shared_ptr<ContainerEntry>
   container::SpecPaths sp{merged, r.hostname_path, r.hosts_path, r.resolv_conf_path};
   auto spec = container::build_spec(r, sp);
   if (!spec) return fail_start(spec.error(), 128);
+  set_home(*spec, merged);
 
   const std::string rdir = run_dir(r.id);
   std::error_code ec;

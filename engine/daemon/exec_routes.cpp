@@ -17,6 +17,7 @@
 #include "common/files.h"
 #include "common/unique_fd.h"
 #include "engine/api/stdcopy.h"
+#include "engine/container/spec_builder.h"
 #include "engine/daemon/container_routes.h"
 #include "engine/daemon/exec_thread.h"
 #include "engine/runtime/process_setup.h"
@@ -38,17 +39,14 @@ Result<Pipe> make_pipe() {
   return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
-// "uid", "uid:gid" (numbers; names are resolved by the container's spec builder at
-// create time, not here yet).
-Result<void> apply_user(runtime::ExecOptions& o, const std::string& user) {
+// "user", "uid", "user:group", "uid:gid", resolved in the container's /etc/passwd and
+// /etc/group as Docker does.
+Result<void> apply_user(runtime::ExecOptions& o, const std::string& user, const std::string& rootfs) {
   if (user.empty()) return {};
-  auto colon = user.find(':');
-  try {
-    o.uid = static_cast<uid_t>(std::stoul(user.substr(0, colon)));
-    if (colon != std::string::npos) o.gid = static_cast<gid_t>(std::stoul(user.substr(colon + 1)));
-  } catch (...) {
-    return fail("unable to find user " + user + ": no matching entries in passwd file", EINVAL);
-  }
+  auto resolved = container::resolve_user(rootfs, user);
+  if (!resolved) return std::unexpected(resolved.error());
+  o.uid = resolved->uid;
+  o.gid = resolved->gid;
   return {};
 }
 
@@ -169,7 +167,8 @@ void add_exec_routes(api::Router& router, ContainerService& svc) {
     o.args = x->cmd;
     o.env = x->env;
     o.cwd = x->working_dir;
-    if (auto u = apply_user(o, x->user); !u) {
+    const std::string rootfs = svc.paths().root + "/containers/" + c->record.id + "/rootfs/merged";
+    if (auto u = apply_user(o, x->user, rootfs); !u) {
       co_await res.error(u.error());
       co_return;
     }
@@ -247,7 +246,7 @@ void add_exec_routes(api::Router& router, ContainerService& svc) {
     Result<int> status = co_await std::move(exec_op);
     ::unlink(pid_file.c_str());
     if (!status) {
-      x->exit_code = runtime::exit_code_for_start_error(status.error().message);
+      x->exit_code = 126;  // Docker: any exec that could not start (moby daemon/exec.go)
       if (client.valid()) {
         std::string msg = "OCI runtime exec failed: " + status.error().message + ": unknown\r\n";
         std::string out = tty ? msg : api::frame(api::kStdout, msg);
