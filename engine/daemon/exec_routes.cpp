@@ -47,6 +47,7 @@ Result<void> apply_user(runtime::ExecOptions& o, const std::string& user, const 
   if (!resolved) return std::unexpected(resolved.error());
   o.uid = resolved->uid;
   o.gid = resolved->gid;
+  o.additional_gids = resolved->additional_gids;
   return {};
 }
 
@@ -169,7 +170,20 @@ void add_exec_routes(api::Router& router, ContainerService& svc) {
     o.cwd = x->working_dir;
     const std::string rootfs = svc.paths().root + "/containers/" + c->record.id + "/rootfs/merged";
     if (auto u = apply_user(o, x->user, rootfs); !u) {
-      co_await res.error(u.error());
+      // As Docker: the exec starts and fails (exit code 126), the message on the stream.
+      x->started = true;
+      x->exit_code = 126;
+      std::string message = "unable to start container process: " + u.error().message + "\r\n";
+      if (detach) {
+        co_await res.error(u.error());
+        co_return;
+      }
+      auto failed = co_await res.hijack(x->tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream");
+      std::string out = x->tty ? message : api::frame(api::kStderr, message);
+      co_await failed.write(out);
+      failed.shutdown_send();
+      failed.close();
+      x->finished.notify_all();
       co_return;
     }
     if (x->privileged) o.caps = {"CAP_SYS_ADMIN", "CAP_NET_ADMIN", "CAP_SYS_PTRACE", "CAP_SYS_MODULE", "CAP_SYS_RAWIO"};

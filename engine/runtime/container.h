@@ -104,6 +104,7 @@ struct ExecOptions {
   std::vector<std::string> env;  // KEY=VALUE, replacing the container's KEY
   std::optional<uid_t> uid;
   std::optional<gid_t> gid;
+  std::optional<std::vector<gid_t>> additional_gids;  // replaces the container's (exec -u NAME)
   std::vector<std::string> caps;  // added to bounding, effective, permitted
   bool no_new_privileges = false;
   std::string pid_file;

@@ -114,6 +114,7 @@ Result<Process> exec_process_spec(const ExecOptions& o, const State& st) {
   }
   if (o.uid) p.user.uid = *o.uid;
   if (o.gid) p.user.gid = *o.gid;
+  if (o.additional_gids) p.user.additional_gids = *o.additional_gids;
   if (!o.caps.empty()) {
     if (!p.capabilities) p.capabilities = Capabilities{};
     for (const auto& c : o.caps) {
