@@ -35,6 +35,8 @@ constexpr auto kLingerLimit = std::chrono::milliseconds(1000);
 constexpr std::size_t kStdinHighWater = 64 * 1024;
 // Send buffer of a client socket; a client further behind than this is dropped.
 constexpr int kClientSendBuffer = 1024 * 1024;
+// How long a client may take nothing before it is dropped (the container waits meanwhile).
+constexpr auto kStuckClientLimit = std::chrono::seconds(2);
 
 // exit.json, atomically: temp file, fsync, rename (common/files.cpp's version would pull
 // std::filesystem into this small binary).
@@ -230,15 +232,40 @@ bool Monitor::send_all(Client& c, FrameType type, std::string_view payload) {
   msghdr msg{};
   msg.msg_iov = iov;
   msg.msg_iovlen = payload.empty() ? 1 : 2;
-  ssize_t n;
-  do {
-    n = ::sendmsg(c.fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-  } while (n < 0 && errno == EINTR);
-  // A client that cannot take a whole frame now is dropped: a slow reader must never
-  // hold the container's output up.
-  if (n != static_cast<ssize_t>(sizeof header + payload.size())) {
-    drop(c);
-    return false;
+  std::size_t left = sizeof header + payload.size();
+  // A client that falls behind slows the container down for a while (backpressure, as
+  // Docker's attach does), but one that takes nothing for kStuckClientLimit is dropped:
+  // a stuck reader never holds the container's output up for long.
+  const auto deadline = Clock::now() + kStuckClientLimit;
+  while (left > 0) {
+    ssize_t n = ::sendmsg(c.fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno != EAGAIN) {
+      drop(c);
+      return false;
+    }
+    if (n > 0) {
+      left -= static_cast<std::size_t>(n);
+      std::size_t skip = static_cast<std::size_t>(n);
+      while (skip > 0 && msg.msg_iovlen > 0) {
+        if (skip >= msg.msg_iov[0].iov_len) {
+          skip -= msg.msg_iov[0].iov_len;
+          ++msg.msg_iov;
+          --msg.msg_iovlen;
+        } else {
+          msg.msg_iov[0].iov_base = static_cast<char*>(msg.msg_iov[0].iov_base) + skip;
+          msg.msg_iov[0].iov_len -= skip;
+          skip = 0;
+        }
+      }
+      continue;
+    }
+    int wait_ms = ms_until(deadline);
+    pollfd pfd{c.fd, POLLOUT, 0};
+    if (wait_ms <= 0 || ::poll(&pfd, 1, wait_ms) <= 0 || (pfd.revents & (POLLERR | POLLHUP))) {
+      drop(c);
+      return false;
+    }
   }
   return true;
 }
