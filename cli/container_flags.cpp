@@ -419,21 +419,6 @@ Result<json> create_request_body(const ContainerFlags& f, const EnvLookup& looku
   return body;
 }
 
-std::string url_encode(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 std::string create_query(const ContainerFlags& f) { return f.name.empty() ? "" : "?name=" + url_encode(f.name); }
 
 }  // namespace stack::cli

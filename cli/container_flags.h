@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "engine/api/request.h"
 
 namespace stack::cli {
 
@@ -82,7 +83,7 @@ Result<nlohmann::json> create_request_body(const ContainerFlags& flags, const En
 // `?name=` query for the create request ("" when no name).
 std::string create_query(const ContainerFlags& flags);
 
-// Percent-encodes a query parameter value.
-std::string url_encode(std::string_view s);
+// Percent-encodes a query parameter value (the API layer's encoder).
+using api::url_encode;
 
 }  // namespace stack::cli

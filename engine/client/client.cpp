@@ -14,6 +14,22 @@
 
 namespace stack::client {
 
+namespace {
+
+Result<void> send_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail_errno("write to the stack daemon");
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return {};
+}
+
+}  // namespace
+
 // One HTTP exchange on a connected socket: a read buffer, the response head, then the body
 // by Content-Length, chunks, or until EOF.
 class Connection {
@@ -22,17 +38,7 @@ class Connection {
 
   int fd() const { return fd_.get(); }
 
-  Result<void> write_all(std::string_view data) {
-    while (!data.empty()) {
-      ssize_t n = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return fail_errno("write to the stack daemon");
-      }
-      data.remove_prefix(static_cast<size_t>(n));
-    }
-    return {};
-  }
+  Result<void> write_all(std::string_view data) { return send_all(fd_.get(), data); }
 
   // Reads the status line and headers (skipping 1xx interim responses but 101).
   Result<Response> read_head(bool head_request) {
@@ -292,17 +298,7 @@ Result<std::size_t> RawConnection::read(std::span<char> buf) {
   }
 }
 
-Result<void> RawConnection::write(std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail_errno("write to the stack daemon");
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return {};
-}
+Result<void> RawConnection::write(std::string_view data) { return send_all(fd_.get(), data); }
 
 Result<void> RawConnection::shutdown_write() {
   if (::shutdown(fd_.get(), SHUT_WR) != 0) return fail_errno("shut down the write side of the daemon connection");

@@ -37,6 +37,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/api/request.h"
 #include "engine/api/stdcopy.h"
 #include "engine/client/client.h"
 #include "engine/runtime/container.h"
@@ -60,20 +61,7 @@ inline bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-inline std::string url_encode(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
+using api::url_encode;
 
 inline int64_t unix_now_nano() {
   timespec ts{};
