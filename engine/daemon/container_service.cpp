@@ -950,6 +950,8 @@ Result<nlohmann::ordered_json> ContainerService::inspect(const std::string& ref)
 }
 
 Result<nlohmann::ordered_json> ContainerService::list(bool all, int limit, const std::map<std::string, std::vector<std::string>>& filters) {
+  // Checked before any container is looked at: a bad filter is a 400 even on an empty list.
+  if (auto v = container::validate_filters(filters); !v) return std::unexpected(v.error());
   std::vector<std::shared_ptr<ContainerEntry>> selected;
   for (const auto& [_, e] : entries_) {
     bool running = e->record.state.running || e->record.state.paused;

@@ -21,6 +21,7 @@
 #include "engine/api/server.h"
 #include "engine/container/names.h"
 #include "engine/container/store.h"
+#include "engine/daemon/absent_routes.h"
 #include "engine/daemon/container_routes.h"
 #include "engine/daemon/container_service.h"
 #include "engine/daemon/events.h"
@@ -112,6 +113,7 @@ Result<void> run_daemon(const DaemonOptions& options) {
   add_system_routes(router, service, SystemInfo{*id, options.root, hostname()});
   add_container_routes(router, service);
   add_exec_routes(router, service);
+  add_absent_object_routes(router);
 #ifdef STACK_HAVE_IMAGE_ROUTES
   add_image_routes(router, *images, pool, [&events](std::string type, std::string action, std::string oid,
                                                      std::map<std::string, std::string> attributes) {
