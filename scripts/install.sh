@@ -12,6 +12,9 @@ PACKAGES=(
   libarchive-dev libssl-dev libseccomp-dev libcap-dev libnftables-dev libcli11-dev
   busybox-static iproute2 nftables runc jq python3
   clang-16 libclang-rt-16-dev hyperfine
+  # Real Docker clients for tests/docker_clients (CLI 20.10, docker-compose 1.29 and
+  # the Python Docker SDK); dockerd is only started privately, by the tests that compare.
+  docker.io docker-compose python3-docker
 )
 
 missing=()
@@ -20,6 +23,13 @@ for p in "${PACKAGES[@]}"; do
 done
 if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
+  # Packages must not start services here (docker.io would start a dockerd with
+  # its bridge and iptables rules): the standard policy-rc.d veto, for this install only.
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 0755 /usr/sbin/policy-rc.d
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi

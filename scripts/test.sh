@@ -17,6 +17,9 @@ echo "== side by side with runc (same OCI bundles, same observable results)" && 
 echo "== the daemon's API against the recorded Docker Engine API (tests/api_compare)"
 ./tests/api_compare/run.sh build/stack
 
+echo "== real Docker clients over stack's socket: docker CLI 20.10 and 28, docker-compose 1.29, the Python SDK (tests/docker_clients)"
+./tests/docker_clients/run.sh build/stack
+
 echo "== stack config over the compose corpus (examples, conformance cases, golden files)"
 ./tests/config_corpus.sh build/stack
 
