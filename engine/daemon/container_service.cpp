@@ -274,6 +274,31 @@ void ContainerService::empty_trash(const std::string& dir) {
   if (ec) spdlog::warn("removing {}: {}", dir, ec.message());
 }
 
+Result<RootfsLease> ContainerService::lease_rootfs(const std::string& ref) {
+  auto found = find(ref);
+  if (!found) return std::unexpected(found.error());
+  std::shared_ptr<ContainerEntry> e = *found;
+  const container::Record& r = e->record;
+  auto layers = images_.layer_dirs(r.image_id);
+  if (!layers) return std::unexpected(layers.error());
+  const std::string dir = container_dir(r.id);
+  flush_writes();  // a deferred unmount must not follow the mount made here
+  if (!is_mountpoint(dir + "/rootfs/merged")) {
+    auto mounted = image::OverlayRootfs::mount(*layers, dir + "/rootfs");
+    if (!mounted) return std::unexpected(mounted.error());
+    mounted->release();
+  }
+  ++e->rootfs_leases;
+  // The last copy of the lease may go on a worker thread: the count lives on the io thread.
+  auto hold = std::shared_ptr<void>(nullptr, [this, e](void*) {
+    net::post(io_, [this, e] {
+      if (--e->rootfs_leases > 0 || e->record.state.running || e->removing) return;
+      net::post(writer_, [this, id = e->record.id] { unmount_rootfs(id); });
+    });
+  });
+  return RootfsLease{r.id, dir + "/rootfs/merged", dir + "/rootfs/upper", std::move(*layers), std::move(hold)};
+}
+
 void ContainerService::unmount_rootfs(const std::string& id) {
   std::string merged = container_dir(id) + "/rootfs/merged";
   if (is_mountpoint(merged) && ::umount2(merged.c_str(), MNT_DETACH) != 0) {
@@ -508,9 +533,10 @@ void ContainerService::on_exit(const std::shared_ptr<ContainerEntry>& e, int exi
   r.state.status = "exited";
   r.state.restarting = false;
   // Unmounting an overlay waits for an RCU grace period (~20 ms): done on the writer
-  // thread, in order with the record writes, not before `wait` answers.
-  net::post(writer_, [this, id = r.id] {
-    unmount_rootfs(id);
+  // thread, in order with the record writes, not before `wait` answers. A leased
+  // rootfs (a cp or export under way) is unmounted when its last lease goes.
+  net::post(writer_, [this, id = r.id, keep_mounted = e->rootfs_leases > 0] {
+    if (!keep_mounted) unmount_rootfs(id);
     std::error_code rec;
     fs::remove_all(run_dir(id), rec);
   });

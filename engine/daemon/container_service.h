@@ -84,6 +84,19 @@ struct ContainerEntry {
     bool done = false;
   };
   std::vector<std::shared_ptr<PendingAttach>> pending_attach;
+  int rootfs_leases = 0;  // file operations holding the rootfs mounted (see lease_rootfs)
+};
+
+// A container's root filesystem held for a file operation (cp, export, diff, commit):
+// `merged` stays mounted until the last lease is dropped, even if the container exits
+// meanwhile; a stopped container's rootfs is mounted for the lease and unmounted after.
+// Copyable; the hold is released (on the io thread) when the last copy goes.
+struct RootfsLease {
+  std::string id;
+  std::string merged;
+  std::string upper;
+  std::vector<std::string> lower;  // the image's layer dirs, topmost first
+  std::shared_ptr<void> hold;
 };
 
 class ContainerService {
@@ -117,6 +130,8 @@ class ContainerService {
   Result<nlohmann::ordered_json> list(bool all, int limit, const std::map<std::string, std::vector<std::string>>& filters);
   Result<nlohmann::ordered_json> top(const std::string& ref, const std::string& ps_args);
   Result<nlohmann::ordered_json> stats(const std::string& ref);
+  // Call on the io thread; the lease may be used and dropped on any thread.
+  Result<RootfsLease> lease_rootfs(const std::string& ref);
 
   Result<std::shared_ptr<ContainerEntry>> find(const std::string& ref);
   // Connects to the running container's monitor, or queues until its next start.
