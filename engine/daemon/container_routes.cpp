@@ -384,6 +384,8 @@ void add_container_routes(api::Router& router, ContainerService& svc) {
       client.close();
       co_return;
     }
+    // Docker logs the attach when it is asked for: `docker run` attaches before it starts.
+    svc.publish(*e, "attach");
     auto sock = co_await svc.attach_socket(e);
     if (!sock) {
       std::string out = api::frame(api::kSystemErr, sock.error().message);
@@ -391,7 +393,6 @@ void add_container_routes(api::Router& router, ContainerService& svc) {
       client.close();
       co_return;
     }
-    svc.publish(*e, "attach");
     co_await relay_attach(*sock, client, tty, want_stdin, want_stdout, want_stderr, e->record.config.stdin_once);
   });
 

@@ -207,6 +207,11 @@ class DockerRunSequence(EngineTestCase):
         body = read_to_eof(w, wrest) if "content-length" in wheaders else read_chunked(w, wrest)
         w.close()
         self.assertEqual(json.loads(body)["StatusCode"], 5)
+        # Docker logs the attach when asked, before the start.
+        q = urllib.parse.urlencode({"since": int(time.time()) - 60, "until": int(time.time()) + 1,
+                                    "filters": json.dumps({"container": [cid]})})
+        events = [json.loads(line) for line in api("GET", f"/events?{q}").body.splitlines() if line.strip()]
+        self.assertEqual([ev["Action"] for ev in events], ["create", "attach", "start", "die"])
 
     def test_attach_with_tty_is_raw(self):
         n = self.name("tty")
