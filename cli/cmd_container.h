@@ -47,5 +47,6 @@ void add_lifecycle_commands(CLI::App& parent, const StateFlags& state, std::vect
 void add_query_commands(CLI::App& parent, const StateFlags& state, std::vector<Command>& subs);      // ls inspect top stats
 void add_logs_command(CLI::App& parent, const StateFlags& state, std::vector<Command>& subs);
 void add_exec_command(CLI::App& parent, const StateFlags& state, std::vector<Command>& subs);
+void add_cp_commands(CLI::App& parent, const StateFlags& state, std::vector<Command>& subs);     // cp export
 
 }  // namespace stack::cli::container
