@@ -109,8 +109,8 @@ std::string rfc3339_nano(int64_t seconds, long nanoseconds) {
   char buf[64];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
   std::string s = buf;
-  if (nanoseconds > 0) {
-    char frac[16];
+  if (nanoseconds > 0 && nanoseconds < 1000000000) {
+    char frac[32];
     std::snprintf(frac, sizeof frac, ".%09ld", nanoseconds);
     std::string f = frac;
     while (f.back() == '0') f.pop_back();
