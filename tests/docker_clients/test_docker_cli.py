@@ -183,6 +183,9 @@ class CliSuite:
         self.assertRc(r, rc)
         self.assertEqual(r.out, "")
         wait_until(lambda: self.gone(n), what="no container left after a failed --rm run")
+        # CLI 20.10 races its own wait(removed) against the failed start and then may
+        # log this line first; it does so against Docker too (4 of 40 runs).
+        r.err = re.sub(r'^time="[^"]*" level=error msg="error waiting for container: context canceled"\n', "", r.err)
         return r
 
     def test_run_unknown_image_125(self):
