@@ -29,7 +29,7 @@ Duration HealthConfig::effective_interval() const { return or_default(interval, 
 Duration HealthConfig::effective_timeout() const { return or_default(timeout, kHealthDefaultTimeout); }
 Duration HealthConfig::effective_start_period() const { return or_default(start_period, kHealthDefaultStartPeriod); }
 Duration HealthConfig::effective_start_interval() const {
-  return or_default(start_interval, kHealthDefaultStartInterval);
+  return or_default(start_interval, effective_interval());
 }
 int HealthConfig::effective_retries() const { return retries <= 0 ? kHealthDefaultRetries : retries; }
 

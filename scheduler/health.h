@@ -20,7 +20,6 @@ namespace stack::scheduler {
 inline constexpr Duration kHealthDefaultInterval = std::chrono::seconds(30);
 inline constexpr Duration kHealthDefaultTimeout = std::chrono::seconds(30);
 inline constexpr Duration kHealthDefaultStartPeriod = Duration::zero();
-inline constexpr Duration kHealthDefaultStartInterval = std::chrono::seconds(5);
 inline constexpr int kHealthDefaultRetries = 3;
 inline constexpr std::size_t kHealthMaxLogEntries = 5;
 inline constexpr std::size_t kHealthMaxOutputLen = 4096;
@@ -47,6 +46,9 @@ struct HealthConfig {
   Duration effective_interval() const;
   Duration effective_timeout() const;
   Duration effective_start_period() const;
+  // Unset: the interval. Docker's API 1.43 (what stack serves) has no StartInterval and
+  // probes every Interval in the start period too, as docker.io 20.10 does; Docker 25
+  // (API 1.44) added StartInterval, defaulting to 5 s.
   Duration effective_start_interval() const;
   int effective_retries() const;
 };

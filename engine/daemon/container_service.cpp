@@ -764,7 +764,7 @@ net::awaitable<Result<void>> ContainerService::restart(const std::string& ref, s
 
 Result<void> ContainerService::kill(const std::string& ref, const std::string& signal) {
   auto found = find(ref);
-  if (!found) return std::unexpected(found.error());
+  if (!found) return fail("Cannot kill container: " + ref + ": " + found.error().message, found.error().errno_value);
   auto e = *found;
   auto& r = e->record;
   int sig = SIGKILL;

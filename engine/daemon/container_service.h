@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/unique_fd.h"
 #include "engine/container/container.h"
 #include "engine/container/store.h"
 #include "engine/daemon/events.h"
@@ -59,6 +60,10 @@ struct ExecInstance {
   std::optional<int> exit_code;
   int pid = 0;
   Notifier finished;
+  // A tty exec's terminal (the master's fd, for resize) and the size to give it: a
+  // resize can come before the terminal exists, so it is kept and applied then.
+  UniqueFd console;
+  std::optional<std::pair<unsigned short, unsigned short>> console_size;  // rows, cols
 };
 
 // One container as the daemon holds it.
@@ -132,6 +137,8 @@ class ContainerService {
   Result<nlohmann::ordered_json> stats(const std::string& ref);
   // Call on the io thread; the lease may be used and dropped on any thread.
   Result<RootfsLease> lease_rootfs(const std::string& ref);
+  // Queues the entry's record for the ordered writer (after a change such as `docker update`).
+  void save_record(const ContainerEntry& e) { save(e); }
 
   Result<std::shared_ptr<ContainerEntry>> find(const std::string& ref);
   // Connects to the running container's monitor, or queues until its next start.

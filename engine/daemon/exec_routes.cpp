@@ -1,7 +1,10 @@
 // POST /containers/{id}/exec, POST /exec/{id}/start (hijacked), GET /exec/{id}/json.
 // The process runs through runtime::exec_container on its own thread (exec_thread.h);
-// its stdio are pipes the io thread relays to the client.
+// its stdio are pipes the io thread relays to the client, or with a TTY a terminal made
+// inside the container whose master the runtime hands over (ExecOptions::on_console).
 #include <fcntl.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -71,14 +74,15 @@ struct SerialWriter {
   }
 };
 
-// One output pipe of the exec'd process to the client (framed unless a TTY). Parameters
-// by value: they live in the coroutine frame.
+// One output pipe of the exec'd process to the client (framed unless a TTY); a stream
+// the client did not attach (AttachStdout/AttachStderr false) is drained, not sent.
+// Parameters by value: they live in the coroutine frame.
 net::awaitable<void> pump_output(UniqueFd fd, int stream, std::shared_ptr<SerialWriter> writer, bool tty,
-                                 std::shared_ptr<int> left, std::shared_ptr<Notifier> done) {
+                                 std::shared_ptr<int> left, std::shared_ptr<Notifier> done, bool wanted = true) {
   auto ex = co_await net::this_coro::executor;
   net::posix::stream_descriptor d(ex, fd.release());
   char buf[16384];
-  bool client_ok = writer->client.valid();
+  bool client_ok = wanted && writer->client.valid();
   for (;;) {
     boost::system::error_code ec;
     std::size_t n = co_await d.async_read_some(net::buffer(buf), net::redirect_error(net::use_awaitable, ec));
@@ -88,6 +92,28 @@ net::awaitable<void> pump_output(UniqueFd fd, int stream, std::shared_ptr<Serial
     client_ok = co_await writer->write(std::move(out));
   }
   if (--*left == 0) done->notify_all();
+}
+
+void set_winsize(int fd, unsigned short rows, unsigned short cols) {
+  struct winsize ws {};
+  ws.ws_row = rows;
+  ws.ws_col = cols;
+  ::ioctl(fd, TIOCSWINSZ, &ws);
+}
+
+// The client's bytes to the process's stdin (a pipe, or the terminal's master), until
+// the client half-closes; then the pipe is closed (EOF), as Docker does.
+net::awaitable<void> pump_stdin(api::Hijacked client, UniqueFd fd) {
+  auto ex = co_await net::this_coro::executor;
+  net::posix::stream_descriptor d(ex, fd.release());
+  char buf[8192];
+  for (;;) {
+    std::size_t n = co_await client.read_some(net::buffer(buf));
+    if (n == 0) break;
+    boost::system::error_code ec;
+    co_await net::async_write(d, net::buffer(buf, n), net::redirect_error(net::use_awaitable, ec));
+    if (ec) break;
+  }
 }
 
 }  // namespace
@@ -125,7 +151,15 @@ void add_exec_routes(api::Router& router, ContainerService& svc) {
       co_await res.error(x.error());
       co_return;
     }
-    co_await res.empty(200);  // exec processes have no terminal of their own yet
+    auto h = req.query_int("h", 0), w = req.query_int("w", 0);
+    if (!h || !w) {
+      co_await res.error(!h ? h.error() : w.error());
+      co_return;
+    }
+    auto& e = **x;
+    e.console_size = std::pair<unsigned short, unsigned short>(static_cast<unsigned short>(*h), static_cast<unsigned short>(*w));
+    if (e.console) set_winsize(e.console.get(), e.console_size->first, e.console_size->second);
+    co_await res.empty(200);
   });
 
   router.add("POST", "/exec/{id}/start", [&svc](Request& req, Responder& res) -> net::awaitable<void> {
@@ -141,6 +175,11 @@ void add_exec_routes(api::Router& router, ContainerService& svc) {
       co_return;
     }
     const bool detach = body.is_object() && body.value("Detach", false);
+    if (body.is_object() && body.contains("ConsoleSize") && body["ConsoleSize"].is_array() &&
+        body["ConsoleSize"].size() == 2 && body["ConsoleSize"][0].is_number_unsigned() &&
+        body["ConsoleSize"][1].is_number_unsigned() && body["ConsoleSize"][0].get<unsigned>() > 0)
+      (*found)->console_size = std::pair<unsigned short, unsigned short>(body["ConsoleSize"][0].get<unsigned short>(),
+                                                                         body["ConsoleSize"][1].get<unsigned short>());
     if (x->started) {
       std::string message = "Error: Exec command " + x->id + " is already running";
       co_await res.error(409, message);
@@ -173,13 +212,14 @@ void add_exec_routes(api::Router& router, ContainerService& svc) {
       // As Docker: the exec starts and fails (exit code 126), the message on the stream.
       x->started = true;
       x->exit_code = 126;
-      std::string message = "unable to start container process: " + u.error().message + "\r\n";
+      // Docker 20.10 (runc 1.1) writes the bare message to the exec's stdout.
+      std::string message = u.error().message + "\r\n";
       if (detach) {
         co_await res.error(u.error());
         co_return;
       }
       auto failed = co_await res.hijack(x->tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream");
-      std::string out = x->tty ? message : api::frame(api::kStderr, message);
+      std::string out = x->tty ? message : api::frame(api::kStdout, message);
       co_await failed.write(out);
       failed.shutdown_send();
       failed.close();
@@ -194,10 +234,15 @@ void add_exec_routes(api::Router& router, ContainerService& svc) {
       co_await res.error(500, "creating the exec's pipes failed");
       co_return;
     }
-    const bool tty = x->tty;
-    o.stdio[0] = x->attach_stdin && !detach ? in->read.release() : ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    o.stdio[1] = out->write.release();
-    o.stdio[2] = tty ? ::fcntl(o.stdio[1], F_DUPFD_CLOEXEC, 0) : err->write.release();
+    // A detached tty exec has no one to read its terminal: it gets the pipes.
+    const bool tty = x->tty && !detach;
+    if (tty) {
+      o.tty = true;  // the runtime makes the terminal; stdio stay unset
+    } else {
+      o.stdio[0] = x->attach_stdin && !detach ? in->read.release() : ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+      o.stdio[1] = out->write.release();
+      o.stdio[2] = x->tty ? ::fcntl(o.stdio[1], F_DUPFD_CLOEXEC, 0) : err->write.release();
+    }
     const std::string pid_file = svc.paths().run + "/containers/" + c->record.id + "/exec-" + x->id + ".pid";
     o.pid_file = pid_file;
     x->started = true;
@@ -213,32 +258,33 @@ void add_exec_routes(api::Router& router, ContainerService& svc) {
     if (!detach) client = co_await res.hijack(tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream");
 
     // Output readers: each pipe to the client (framed unless a TTY).
-    auto pumps_left = std::make_shared<int>(tty ? 1 : 2);
+    auto pumps_left = std::make_shared<int>(tty ? 0 : x->tty ? 1 : 2);
     auto pumps_done = std::make_shared<Notifier>();
     auto writer = std::make_shared<SerialWriter>();
     writer->client = client;
-    net::co_spawn(ex, pump_output(std::move(out->read), api::kStdout, writer, tty, pumps_left, pumps_done), net::detached);
-    if (!tty) net::co_spawn(ex, pump_output(std::move(err->read), api::kStderr, writer, tty, pumps_left, pumps_done), net::detached);
-    if (tty) err->read.reset();
-
-    // Client -> stdin.
-    if (x->attach_stdin && !detach) {
-      auto stdin_fd = std::make_shared<net::posix::stream_descriptor>(ex, in->write.release());
-      net::co_spawn(
-          ex,
-          [client, stdin_fd]() mutable -> net::awaitable<void> {
-            char buf[8192];
-            for (;;) {
-              std::size_t n = co_await client.read_some(net::buffer(buf));
-              if (n == 0) break;
-              boost::system::error_code ec;
-              co_await net::async_write(*stdin_fd, net::buffer(buf, n), net::redirect_error(net::use_awaitable, ec));
-              if (ec) break;
-            }
-            boost::system::error_code ec;
-            stdin_fd->close(ec);
-          },
-          net::detached);
+    const bool want_stdin = x->attach_stdin && !detach;
+    if (tty) {
+      // The terminal's master arrives on the exec thread once the process runs; from
+      // then on the io thread relays it both ways (raw bytes) and sizes it.
+      in->write.reset();
+      o.on_console = [ex, x, writer, client, pumps_left, pumps_done, want_stdin](UniqueFd master) {
+        net::post(ex, [ex, x, writer, client, pumps_left, pumps_done, want_stdin, fd = master.release()] {
+          UniqueFd m(fd);
+          x->console.reset(::fcntl(m.get(), F_DUPFD_CLOEXEC, 0));
+          if (x->console_size) set_winsize(m.get(), x->console_size->first, x->console_size->second);
+          if (want_stdin) net::co_spawn(ex, pump_stdin(client, UniqueFd(::fcntl(m.get(), F_DUPFD_CLOEXEC, 0))), net::detached);
+          ++*pumps_left;
+          net::co_spawn(ex, pump_output(std::move(m), api::kStdout, writer, true, pumps_left, pumps_done), net::detached);
+        });
+      };
+    } else {
+      net::co_spawn(ex, pump_output(std::move(out->read), api::kStdout, writer, x->tty, pumps_left, pumps_done,
+                                    x->tty || x->attach_stdout),
+                    net::detached);
+      if (!x->tty)
+        net::co_spawn(ex, pump_output(std::move(err->read), api::kStderr, writer, false, pumps_left, pumps_done, x->attach_stderr),
+                      net::detached);
+      if (want_stdin) net::co_spawn(ex, pump_stdin(client, std::move(in->write)), net::detached);
     }
 
     // The pid appears once the process runs: read it for inspect.
@@ -272,6 +318,7 @@ void add_exec_routes(api::Router& router, ContainerService& svc) {
     // Drain what the process wrote before it exited (its pipe ends are closed now).
     // Bounded: a background process left in the container may hold the pipes open.
     for (int i = 0; i < 4 && *pumps_left > 0; ++i) co_await pumps_done->wait(ex, std::chrono::milliseconds(500));
+    x->console.reset();
     x->running = false;
     x->finished.notify_all();
     svc.publish(*c, "exec_die", {{"execID", x->id}, {"exitCode", std::to_string(*x->exit_code)}});

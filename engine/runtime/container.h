@@ -19,6 +19,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <optional>
 #include <utility>
@@ -27,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/unique_fd.h"
 #include "engine/runtime/spec.h"
 #include "engine/runtime/state.h"
 
@@ -110,6 +112,10 @@ struct ExecOptions {
   std::string pid_file;
   bool detach = false;
   int stdio[3] = {-1, -1, -1};
+  // With a tty and not detached: the terminal's master goes to this callback (called on
+  // the exec's thread once the process runs) instead of being relayed to `stdio`, so
+  // an engine can serve it to its clients while exec_container waits for the exit.
+  std::function<void(UniqueFd master)> on_console;
 };
 // The process's exit status (128+N for a signal); 0 once it runs when detached. A
 // command that cannot be started fails with Docker's message (exit_code_for_start_error).

@@ -271,6 +271,7 @@ Result<int> exec_container(const ExecOptions& o) {
     auto fd = receive_fd(console_ours.get());
     if (!fd) return std::unexpected(fd.error());
     master = std::move(*fd);
+    if (o.on_console) o.on_console(std::move(master));
   }
   if (auto r = wait_forwarding(child.pidfd(), forwarded, master.get()); !r) return std::unexpected(r.error());
   return child.wait();

@@ -66,8 +66,9 @@ def demux(data):
 def hijack(path, body=b""):
     """POST with Upgrade: tcp as the docker CLI sends it; returns (sock, status, headers, rest)."""
     s = raw_connect()
+    content_type = "application/json" if body else "text/plain"
     req = (f"POST {path} HTTP/1.1\r\nHost: api.moby.localhost\r\nUser-Agent: wire-test\r\n"
-           f"Content-Type: text/plain\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n"
+           f"Content-Type: {content_type}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n"
            f"Content-Length: {len(body)}\r\n\r\n").encode() + body
     s.sendall(req)
     status, headers, rest = read_http_head(s)
@@ -277,6 +278,44 @@ def read_chunked(sock, initial):
             return body
         body += data[:size]
         data = data[size + 2:]
+
+
+class ExecTerminal(EngineTestCase):
+    """`docker exec -it`: a real terminal in the container, sized by /exec/{id}/resize."""
+
+    def test_tty_exec_gets_a_terminal_and_its_size(self):
+        n = self.name("exectty")
+        create(n, ["sleep", "30"])
+        self.assertEqual(api("POST", f"/containers/{n}/start").status, 204)
+        r = api("POST", f"/containers/{n}/exec", {
+            "Cmd": ["sh", "-c", "test -t 0 && test -t 1 && echo terminal; sleep 0.5; stty size; exit 4"],
+            "Tty": True, "AttachStdin": True, "AttachStdout": True, "AttachStderr": True})
+        self.assertEqual(r.status, 201, r)
+        eid = r.json()["Id"]
+        s, status, headers, rest = hijack(f"/exec/{eid}/start", json.dumps({"Detach": False, "Tty": True}).encode())
+        self.assertEqual(status, 101)
+        self.assertEqual(headers.get("content-type"), "application/vnd.docker.raw-stream")
+        self.assertEqual(api("POST", f"/exec/{eid}/resize?h=31&w=97").status, 200)
+        out = read_to_eof(s, rest)
+        s.close()
+        self.assertEqual(out, b"terminal\r\n31 97\r\n")
+        wait_until(lambda: api("GET", f"/exec/{eid}/json").json()["Running"] is False, what="exec to finish")
+        self.assertEqual(api("GET", f"/exec/{eid}/json").json()["ExitCode"], 4)
+
+    def test_tty_exec_takes_input(self):
+        n = self.name("exectty-in")
+        create(n, ["sleep", "30"])
+        self.assertEqual(api("POST", f"/containers/{n}/start").status, 204)
+        r = api("POST", f"/containers/{n}/exec", {"Cmd": ["sh", "-c", "read line; echo got:$line"], "Tty": True,
+                                                 "AttachStdin": True, "AttachStdout": True})
+        eid = r.json()["Id"]
+        s, status, _, rest = hijack(f"/exec/{eid}/start", json.dumps({"Detach": False, "Tty": True}).encode())
+        self.assertEqual(status, 101)
+        s.sendall(b"hello\r")
+        out = read_to_eof(s, rest)
+        s.close()
+        # The terminal echoes the input, then the command's answer (onlcr: \r\n).
+        self.assertEqual(out, b"hello\r\ngot:hello\r\n")
 
 
 class Uploads(EngineTestCase):

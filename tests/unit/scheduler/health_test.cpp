@@ -50,7 +50,10 @@ TEST(HealthConfig, KindsAndDefaults) {
   EXPECT_EQ(h.effective_interval(), seconds(30));
   EXPECT_EQ(h.effective_timeout(), seconds(30));
   EXPECT_EQ(h.effective_start_period(), seconds(0));
-  EXPECT_EQ(h.effective_start_interval(), seconds(5));
+  EXPECT_EQ(h.effective_start_interval(), seconds(30));
+  h.interval = seconds(2);
+  EXPECT_EQ(h.effective_start_interval(), seconds(2));  // the interval, as API 1.43
+  h.interval = {};
   EXPECT_EQ(h.effective_retries(), 3);
   h.retries = -1;
   EXPECT_EQ(h.effective_retries(), 3);
@@ -184,7 +187,7 @@ TEST(HealthMonitor, SuccessDuringStartPeriodIsHealthyAndThenFailuresCount) {
   auto ev = probe(m, clock, 0);
   ASSERT_TRUE(ev);
   EXPECT_EQ(ev->action, "health_status: healthy");
-  EXPECT_EQ(m.log().back().start, started + seconds(5));
+  EXPECT_EQ(m.log().back().start, started + seconds(30));  // start interval unset: the interval
   // No longer starting: the next probe waits the interval, and failures count
   // even inside the start period.
   EXPECT_EQ(m.next_probe_at(clock.now()), clock.now() + seconds(30));
@@ -204,7 +207,8 @@ TEST(HealthMonitor, NextProbeSchedule) {
   const std::vector<Case> cases = {
       {seconds(0), seconds(0), seconds(0), seconds(0), seconds(30)},     // defaults
       {seconds(0), seconds(1), seconds(7), seconds(0), seconds(7)},      // no start period
-      {seconds(30), seconds(0), seconds(0), seconds(0), seconds(5)},     // default start interval
+      {seconds(30), seconds(0), seconds(0), seconds(0), seconds(30)},    // start interval unset: the interval
+      {seconds(30), seconds(0), seconds(1), seconds(0), seconds(1)},     // ... as Docker's API 1.43
       {seconds(30), seconds(2), seconds(10), seconds(29), seconds(2)},   // inside
       {seconds(30), seconds(2), seconds(10), seconds(30), seconds(10)},  // at the end
   };
