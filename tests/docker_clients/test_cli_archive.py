@@ -117,6 +117,17 @@ class ArchiveSuite:
             self.assertEqual(names, ["piped"])
             self.assertEqual(t.extractfile("piped").read(), b"from stdin\n")
 
+    def test_cp_owners(self):
+        # The tar's owners are kept; -a (copyUIDGID) gives the container's user instead.
+        n = self.sleeper("owners", "--user", "nobody")
+        d = self.local_tree("owners")
+        src = os.path.join(d, "file")
+        os.chown(src, 1234, 2345)
+        self.assertOk(self.d("cp", src, f"{n}:/tmp/plain"))
+        self.assertOk(self.d("cp", "-a", src, f"{n}:/tmp/archived"))
+        self.assertEqual(self.exec_out(n, "stat", "-c", "%u:%g", "/tmp/plain"), "1234:2345\n")
+        self.assertEqual(self.exec_out(n, "stat", "-c", "%u:%g", "/tmp/archived"), "65534:65534\n")
+
     # ---- errors ----
     def test_cp_missing_path(self):
         n = self.sleeper("missing")
