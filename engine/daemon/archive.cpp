@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <functional>
 #include <map>
 #include <memory>
 #include <vector>
@@ -52,8 +53,9 @@ std::string path_in_root(int root_fd, int fd) {
   return p;
 }
 
-// To a socket (the daemon's stream), without SIGPIPE when the reader is gone.
-bool write_all(int fd, const char* data, size_t size) {
+// To a socket (the daemon's stream), without SIGPIPE when the reader is gone. A socket
+// with a send timeout wakes up now and then to ask `cancelled` (daemon shutdown).
+bool write_all(int fd, const char* data, size_t size, const std::function<bool()>& cancelled = {}) {
   bool socket = true;
   while (size > 0) {
     ssize_t n = socket ? ::send(fd, data, size, MSG_NOSIGNAL) : ::write(fd, data, size);
@@ -62,6 +64,13 @@ bool write_all(int fd, const char* data, size_t size) {
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && cancelled) {
+      if (cancelled()) {
+        errno = ECANCELED;
+        return false;
+      }
+      continue;
+    }
     if (n <= 0) return false;
     data += n;
     size -= static_cast<size_t>(n);
@@ -69,9 +78,14 @@ bool write_all(int fd, const char* data, size_t size) {
   return true;
 }
 
+struct Sink {
+  int fd;
+  std::function<bool()> cancelled;
+};
+
 la_ssize_t write_callback(archive* a, void* client, const void* buf, size_t size) {
-  int fd = *static_cast<int*>(client);
-  if (!write_all(fd, static_cast<const char*>(buf), size)) {
+  const Sink& sink = *static_cast<Sink*>(client);
+  if (!write_all(sink.fd, static_cast<const char*>(buf), size, sink.cancelled)) {
     archive_set_error(a, errno, "write tar");
     return -1;
   }
@@ -86,14 +100,14 @@ Error archive_error(archive* a, const std::string& what) {
 // Writes entries of a walk into one tar stream.
 class TarWriter {
  public:
-  explicit TarWriter(int out_fd) : out_fd_(out_fd), a_(archive_write_new()) {}
+  TarWriter(int out_fd, std::function<bool()> cancelled) : sink_{out_fd, std::move(cancelled)}, a_(archive_write_new()) {}
 
   Result<void> open() {
     if (!a_) return fail("archive_write_new", ENOMEM);
     // ustar, with PAX headers only when a name or value needs them (as Go's archive/tar).
     archive_write_set_format_pax_restricted(a_.get());
     archive_write_set_bytes_in_last_block(a_.get(), 1);
-    if (archive_write_open(a_.get(), &out_fd_, nullptr, write_callback, nullptr) != ARCHIVE_OK) {
+    if (archive_write_open(a_.get(), &sink_, nullptr, write_callback, nullptr) != ARCHIVE_OK) {
       return std::unexpected(archive_error(a_.get(), "open tar stream"));
     }
     return {};
@@ -204,7 +218,7 @@ class TarWriter {
     return {};
   }
 
-  int out_fd_;
+  Sink sink_;
   ArchivePtr a_;
   std::map<std::pair<dev_t, ino_t>, std::string> links_;
 };
@@ -478,18 +492,19 @@ Result<PathStat> stat_in_root(int root_fd, const ArchivePath& p) {
   return s;
 }
 
-Result<void> write_path_tar(int root_fd, const ArchivePath& p, int out_fd, std::optional<std::string> top_name) {
+Result<void> write_path_tar(int root_fd, const ArchivePath& p, int out_fd, std::optional<std::string> top_name,
+                            std::function<bool()> cancelled) {
   auto loc = locate(root_fd, p);
   if (!loc) return std::unexpected(loc.error());
-  TarWriter w(out_fd);
+  TarWriter w(out_fd, std::move(cancelled));
   if (auto o = w.open(); !o) return o;
   std::string top = top_name.value_or(p.name);
   if (auto r = w.add(loc->parent.get(), loc->name, top, ""); !r) return r;
   return w.close();
 }
 
-Result<void> write_tree_tar(int root_fd, int out_fd) {
-  TarWriter w(out_fd);
+Result<void> write_tree_tar(int root_fd, int out_fd, std::function<bool()> cancelled) {
+  TarWriter w(out_fd, std::move(cancelled));
   if (auto o = w.open(); !o) return o;
   if (auto r = w.add_children(root_fd, ".", "", ""); !r) return r;
   return w.close();

@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,12 +34,13 @@ Result<container::PathStat> stat_in_root(int root_fd, const container::ArchivePa
 
 // GET /archive: a tar of the resource at `p` (a file, a symlink, or a directory with
 // everything below it), entries named after `p.name` (or `top_name` when given),
-// written to `out_fd` (uncompressed).
+// written to `out_fd` (uncompressed). When out_fd is a socket with a send timeout, a
+// stalled write asks `cancelled` each time it times out and gives up (ECANCELED) on true.
 Result<void> write_path_tar(int root_fd, const container::ArchivePath& p, int out_fd,
-                            std::optional<std::string> top_name = std::nullopt);
+                            std::optional<std::string> top_name = std::nullopt, std::function<bool()> cancelled = {});
 
 // GET /export: everything below the root, entries relative ("bin/", "bin/busybox").
-Result<void> write_tree_tar(int root_fd, int out_fd);
+Result<void> write_tree_tar(int root_fd, int out_fd, std::function<bool()> cancelled = {});
 
 // PUT /archive's extraction point: `path` resolved in the root with every symlink
 // followed, which must be a directory: ENOENT when missing, ENOTDIR ("extraction point

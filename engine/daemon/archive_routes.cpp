@@ -51,6 +51,10 @@ net::awaitable<void> stream_produced(Responder& res, net::thread_pool& pool, std
     co_return;
   }
   ::shutdown(fds[0], SHUT_WR);
+  // The producer's sends time out every second to ask whether the daemon is stopping: a
+  // client that stalls must not hold the pool (and the daemon's exit) forever.
+  struct timeval tick{1, 0};
+  ::setsockopt(fds[1], SOL_SOCKET, SO_SNDTIMEO, &tick, sizeof tick);
   auto write_end = std::make_shared<UniqueFd>(fds[1]);
   net::posix::stream_descriptor reader(res.executor(), fds[0]);
   net::post(pool, [write_end, produce = std::move(produce)] {
@@ -130,10 +134,10 @@ void add_archive_routes(api::Router& router, ContainerService& service, net::thr
     if (!stated) co_return;
     res.set_header("X-Docker-Container-Path-Stat", container::stat_header(stated->stat));
     publish(service, req.params["id"], "archive-path");
-    auto produce = [lease = stated->lease, path = stated->path](int out) -> Result<void> {
+    auto produce = [lease = stated->lease, path = stated->path, &io = service.io()](int out) -> Result<void> {
       auto root = open_root(lease.merged);
       if (!root) return std::unexpected(root.error());
-      return write_path_tar(root->get(), path, out);
+      return write_path_tar(root->get(), path, out, std::nullopt, [&io] { return io.stopped(); });
     };
     std::function<Result<void>(int)> fn = std::move(produce);
     auto streamed = stream_produced(res, pool, "application/x-tar", std::move(fn));
@@ -209,10 +213,10 @@ void add_archive_routes(api::Router& router, ContainerService& service, net::thr
       co_return;
     }
     publish(service, ref, "export");
-    auto produce = [lease = *lease](int out) -> Result<void> {
+    auto produce = [lease = *lease, &io = service.io()](int out) -> Result<void> {
       auto root = open_root(lease.merged);
       if (!root) return std::unexpected(root.error());
-      return write_tree_tar(root->get(), out);
+      return write_tree_tar(root->get(), out, [&io] { return io.stopped(); });
     };
     std::function<Result<void>(int)> fn = std::move(produce);
     auto op = stream_produced(res, pool, "application/octet-stream", std::move(fn));
