@@ -81,6 +81,7 @@ Command add_container_command(CLI::App& app, const StateFlags& state) {
   container::add_logs_command(*cmd, state, subs);
   container::add_exec_command(*cmd, state, subs);
   container::add_cp_commands(*cmd, state, subs);
+  container::add_changes_commands(*cmd, state, subs);
   return {cmd, [subs] {
             for (const auto& s : subs)
               if (s.app->parsed()) return s.run();

@@ -48,5 +48,7 @@ void add_query_commands(CLI::App& parent, const StateFlags& state, std::vector<C
 void add_logs_command(CLI::App& parent, const StateFlags& state, std::vector<Command>& subs);
 void add_exec_command(CLI::App& parent, const StateFlags& state, std::vector<Command>& subs);
 void add_cp_commands(CLI::App& parent, const StateFlags& state, std::vector<Command>& subs);     // cp export
+void add_changes_commands(CLI::App& parent, const StateFlags& state, std::vector<Command>& subs);  // diff commit update
+void add_df_command(CLI::App& system, const StateFlags& state, std::vector<Command>& subs);         // system df
 
 }  // namespace stack::cli::container

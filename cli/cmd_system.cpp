@@ -3,6 +3,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/cmd_container.h"
 #include "cli/commands.h"
 #include "cli/container_output.h"
 #include "cli/daemon_launcher.h"
@@ -117,7 +118,11 @@ Command add_system_command(CLI::App& app, const StateFlags& state) {
   auto* info_cmd = cmd->add_subcommand("info", "Display system-wide information");
   auto format = std::make_shared<std::string>();
   info_cmd->add_option("-f,--format", *format, "Format output using a custom template: 'json' or a Go template");
-  return {cmd, [&state, format] {
+  std::vector<Command> subs;
+  container::add_df_command(*cmd, state, subs);  // `system df` (cmd_container_changes.cpp)
+  return {cmd, [&state, format, subs] {
+            for (const auto& s : subs)
+              if (s.app->parsed()) return s.run();
             auto c = connect_daemon(state);
             if (!c) {
               std::cerr << c.error().message << "\n";

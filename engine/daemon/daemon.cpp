@@ -22,6 +22,7 @@
 #include "engine/container/names.h"
 #include "engine/container/store.h"
 #include "engine/daemon/absent_routes.h"
+#include "engine/daemon/changes_routes.h"
 #include "engine/daemon/archive_routes.h"
 #include "engine/daemon/container_routes.h"
 #include "engine/daemon/container_service.h"
@@ -115,6 +116,7 @@ Result<void> run_daemon(const DaemonOptions& options) {
   add_container_routes(router, service);
   add_exec_routes(router, service);
   add_absent_object_routes(router);
+  add_changes_routes(router, service, pool);
   add_archive_routes(router, service, pool);
 #ifdef STACK_HAVE_IMAGE_ROUTES
   add_image_routes(router, *images, pool, [&events](std::string type, std::string action, std::string oid,

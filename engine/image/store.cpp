@@ -902,4 +902,47 @@ Result<PruneReport> Store::prune(const PruneOptions& o) {
   return report;
 }
 
+// ---- commit ----------------------------------------------------------------------
+
+Result<std::string> Store::commit(const CommitRequest& c) {
+  std::optional<Reference> ref;
+  if (!c.reference.empty()) {
+    auto r = parse_tagged(c.reference);
+    if (!r) return std::unexpected(r.error());
+    if (!r->digest.empty()) return fail("refusing to create a tag with a digest reference", EINVAL);
+    ref = *r;
+  }
+  auto lock = StoreLock::acquire(content_, StoreLock::Mode::exclusive);
+  if (!lock) return std::unexpected(lock.error());
+  auto index = read_index();
+  if (!index) return std::unexpected(index.error());
+  auto parent = read_config(c.parent);
+  if (!parent) return std::unexpected(parent.error().wrapped("commit on " + c.parent));
+  // moby image.NewChildImage: the parent's rootfs and history, one more history entry,
+  // and one more layer unless the container changed nothing.
+  ImageConfig config;
+  config.architecture = parent->architecture;
+  config.os = parent->os;
+  config.variant = parent->variant;
+  config.created = rfc3339_now();
+  config.author = c.author;
+  config.config = c.config;
+  config.diff_ids = parent->diff_ids;
+  config.history = parent->history;
+  if (!c.layer_tar.empty()) {
+    auto diff_id = ingest_layer(c.layer_tar);
+    if (!diff_id) return std::unexpected(diff_id.error().wrapped("commit"));
+    config.diff_ids.push_back(*diff_id);
+  }
+  config.history.push_back(HistoryEntry{config.created, c.created_by, c.author, c.comment, c.layer_tar.empty()});
+  json doc = json::parse(serialize_image_config(config));
+  if (!c.container_id.empty()) doc["container"] = c.container_id;
+  doc["container_config"] = c.container_config;
+  auto id = commit_image(*index, doc.dump());
+  if (!id) return std::unexpected(id.error().wrapped("commit"));
+  if (ref) set_name(*index, *id, ref->string());
+  if (auto r = write_index(*index); !r) return std::unexpected(r.error());
+  return *id;
+}
+
 }  // namespace stack::image

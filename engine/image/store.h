@@ -62,6 +62,18 @@ struct HistoryRow {
   std::string comment;
 };
 
+// docker commit: a new image made of `parent`'s layers plus the container's changes.
+struct CommitRequest {
+  std::string parent;     // the container's image ID
+  std::string layer_tar;  // the changes as a plain tar; "" when the container changed nothing
+  RunConfig config;       // the new image's config, merged as Docker's daemon/commit.go does
+  nlohmann::json container_config = nlohmann::json::object();  // "container_config": the container's Config
+  std::string container_id;
+  std::string author, comment;
+  std::string created_by;  // the history entry's: the container's Cmd joined with spaces
+  std::string reference;   // "" or "repo[:tag]" (tag "latest" when left out)
+};
+
 struct LoadReport {
   std::vector<std::string> lines;  // "Loaded image: busybox:latest", as docker load prints
 };
@@ -75,6 +87,8 @@ class Store {
   Result<std::string> import_rootfs(const ImportOptions& options);
   // Docker-save archives (manifest.json) and OCI image archives (index.json), plain or compressed.
   Result<LoadReport> load(const std::string& archive_path);
+  // Returns the new image ID; tags it when the request names a reference.
+  Result<std::string> commit(const CommitRequest& request);
   // Writes a docker-save archive that is also an OCI image layout; "-" for standard output.
   Result<void> save(const std::vector<std::string>& references, const std::string& output);
   Result<std::vector<ImageSummary>> list() const;
