@@ -187,7 +187,7 @@ void add_changes_commands(CLI::App& parent, const StateFlags& state, std::vector
     auto* c = parent.add_subcommand("commit", "Create a new image from a container's changes");
     auto f = std::make_shared<CommitFlags>();
     c->add_option("-a,--author", f->author, "Author (e.g., \"John Hannibal Smith <hannibal@a-team.com>\")");
-    c->add_option("-c,--change", f->changes, "Apply Dockerfile instruction to the created image");
+    c->add_option("-c,--change", f->changes, "Apply Dockerfile instruction to the created image")->allow_extra_args(false);
     c->add_option("-m,--message", f->message, "Commit message");
     c->add_flag("-p,--pause,!--no-pause", f->pause, "Pause container during commit (default true)");
     c->add_option("container", f->container, "CONTAINER")->required();
