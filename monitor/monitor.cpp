@@ -281,7 +281,9 @@ void Monitor::drop(Client& c) {
   c.closed = true;
   if (c.fd == stdin_owner_) {
     stdin_owner_ = -1;
-    if (o_.stdin_once) stdin_close_requested_ = true;  // Docker's StdinOnce: the attached client went away
+    // Docker's StdinOnce: the attached client went away. Not with a TTY: there the client
+    // leaving (its detach keys, a closed terminal) keeps the container's input open.
+    if (o_.stdin_once && !o_.tty) stdin_close_requested_ = true;
   }
 }
 

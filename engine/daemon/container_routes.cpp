@@ -11,7 +11,9 @@
 
 #include <cerrno>
 #include <csignal>
+#include <functional>
 
+#include "engine/api/detach_keys.h"
 #include "engine/api/filters.h"
 #include "engine/api/stdcopy.h"
 #include "engine/monitor/protocol.h"
@@ -49,27 +51,44 @@ net::awaitable<void> send_result(Responder& res, const Result<void>& r, int ok_s
 }
 
 // Relays a monitor connection to a hijacked client: container output (framed unless a
-// TTY) to the client, the client's bytes to the container's stdin.
+// TTY) to the client, the client's bytes to the container's stdin. With a TTY the input
+// is watched for the detach keys: they end the attach (not the container) and call
+// on_detach.
 net::awaitable<void> relay_attach(std::shared_ptr<stream_socket> monitor_sock, api::Hijacked client, bool tty,
-                                  bool want_stdin, bool want_stdout, bool want_stderr, bool stdin_once) {
+                                  bool want_stdin, bool want_stdout, bool want_stderr, bool stdin_once,
+                                  std::string detach_keys, std::function<void()> on_detach) {
   auto ex = co_await net::this_coro::executor;
   auto done = std::make_shared<bool>(false);
   if (want_stdin) {
     net::co_spawn(
         ex,
-        [monitor_sock, client, done, stdin_once]() mutable -> net::awaitable<void> {
+        [monitor_sock, client, done, stdin_once, tty, detach_keys, on_detach]() mutable -> net::awaitable<void> {
+          api::DetachFilter detach(tty ? detach_keys : std::string());
           char buf[8192];
           for (;;) {
             std::size_t n = co_await client.read_some(net::buffer(buf));
             if (n == 0 || *done) break;
-            std::string f = monitor::encode_frame(monitor::FrameType::stdin_data, std::string_view(buf, n));
-            boost::system::error_code ec;
-            co_await net::async_write(*monitor_sock, net::buffer(f), net::redirect_error(net::use_awaitable, ec));
-            if (ec) co_return;
+            std::string input;
+            const bool detached = detach.feed(std::string_view(buf, n), input);
+            if (!input.empty()) {
+              std::string f = monitor::encode_frame(monitor::FrameType::stdin_data, input);
+              boost::system::error_code ec;
+              co_await net::async_write(*monitor_sock, net::buffer(f), net::redirect_error(net::use_awaitable, ec));
+              if (ec) co_return;
+            }
+            if (detached) {
+              // The output loop's read is cancelled by the close; it then closes the client.
+              *done = true;
+              if (on_detach) on_detach();
+              boost::system::error_code ec;
+              monitor_sock->close(ec);
+              co_return;
+            }
           }
           if (*done) co_return;
-          // The client closed its side: EOF for the container's stdin (docker run -i).
-          if (stdin_once) {
+          // The client closed its side: EOF for the container's stdin (docker run -i); not
+          // on a TTY, whose input Docker keeps open for the next attach.
+          if (stdin_once && !tty) {
             std::string f = monitor::encode_frame(monitor::FrameType::close_stdin, {});
             boost::system::error_code ec;
             co_await net::async_write(*monitor_sock, net::buffer(f), net::redirect_error(net::use_awaitable, ec));
@@ -383,6 +402,12 @@ void add_container_routes(api::Router& router, ContainerService& svc) {
     }
     auto e = *found;
     const bool want_stdin = req.query_bool("stdin") && e->record.config.open_stdin;
+    std::string keys_text = req.query_value("detachKeys").value_or("");
+    auto detach_keys = api::parse_detach_keys(keys_text.empty() ? api::kDefaultDetachKeys : keys_text);
+    if (!detach_keys) {
+      co_await res.error(detach_keys.error());
+      co_return;
+    }
     const bool want_stdout = req.query_bool("stdout"), want_stderr = req.query_bool("stderr");
     const bool tty = e->record.config.tty;
     auto client = co_await res.hijack(tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream");
@@ -410,7 +435,10 @@ void add_container_routes(api::Router& router, ContainerService& svc) {
       client.close();
       co_return;
     }
-    co_await relay_attach(*sock, client, tty, want_stdin, want_stdout, want_stderr, e->record.config.stdin_once);
+    auto on_detach = [&svc, e] { svc.publish(*e, "detach"); };
+    auto relay = relay_attach(*sock, client, tty, want_stdin, want_stdout, want_stderr, e->record.config.stdin_once,
+                              *detach_keys, on_detach);
+    co_await std::move(relay);
   });
 
   router.add("POST", "/containers/prune", [&svc](Request& req, Responder& res) -> net::awaitable<void> {

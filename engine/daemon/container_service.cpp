@@ -33,6 +33,7 @@
 #include "common/files.h"
 #include "common/socket_path.h"
 #include "common/strings.h"
+#include "engine/api/detach_keys.h"
 #include "engine/container/spec_builder.h"
 #include "engine/image/image_config.h"
 #include "engine/image/overlay_rootfs.h"
@@ -1213,6 +1214,9 @@ Result<std::string> ContainerService::exec_create(const std::string& ref, const 
     x->attach_stdout = body.value("AttachStdout", false);
     x->attach_stderr = body.value("AttachStderr", false);
     x->privileged = body.value("Privileged", false);
+    x->detach_keys = body.value("DetachKeys", "");
+    if (!x->detach_keys.empty())
+      if (auto k = api::parse_detach_keys(x->detach_keys); !k) return std::unexpected(k.error());
   } catch (const nlohmann::json::exception& err) {
     return fail(std::string("json: cannot unmarshal exec config: ") + err.what(), EINVAL);
   }

@@ -55,6 +55,7 @@ struct ExecInstance {
   std::string user;
   std::string working_dir;
   bool tty = false, attach_stdin = false, attach_stdout = true, attach_stderr = true, privileged = false;
+  std::string detach_keys;  // as given at create ("" = Docker's default)
   bool running = false;
   bool started = false;
   std::optional<int> exit_code;

@@ -19,6 +19,7 @@
 
 #include "common/files.h"
 #include "common/unique_fd.h"
+#include "engine/api/detach_keys.h"
 #include "engine/api/stdcopy.h"
 #include "engine/container/spec_builder.h"
 #include "engine/daemon/container_routes.h"
@@ -102,16 +103,25 @@ void set_winsize(int fd, unsigned short rows, unsigned short cols) {
 }
 
 // The client's bytes to the process's stdin (a pipe, or the terminal's master), until
-// the client half-closes; then the pipe is closed (EOF), as Docker does.
-net::awaitable<void> pump_stdin(api::Hijacked client, UniqueFd fd) {
+// the client half-closes; then the pipe is closed (EOF), as Docker does. On a terminal
+// the detach keys end the client's session; the process goes on.
+net::awaitable<void> pump_stdin(api::Hijacked client, UniqueFd fd, std::string detach_keys) {
   auto ex = co_await net::this_coro::executor;
   net::posix::stream_descriptor d(ex, fd.release());
+  api::DetachFilter detach(std::move(detach_keys));
   char buf[8192];
   for (;;) {
     std::size_t n = co_await client.read_some(net::buffer(buf));
     if (n == 0) break;
+    std::string input;
+    const bool detached = detach.feed(std::string_view(buf, n), input);
     boost::system::error_code ec;
-    co_await net::async_write(d, net::buffer(buf, n), net::redirect_error(net::use_awaitable, ec));
+    if (!input.empty()) co_await net::async_write(d, net::buffer(input), net::redirect_error(net::use_awaitable, ec));
+    if (detached) {
+      client.shutdown_send();
+      client.close();
+      break;
+    }
     if (ec) break;
   }
 }
@@ -272,7 +282,11 @@ void add_exec_routes(api::Router& router, ContainerService& svc) {
           UniqueFd m(fd);
           x->console.reset(::fcntl(m.get(), F_DUPFD_CLOEXEC, 0));
           if (x->console_size) set_winsize(m.get(), x->console_size->first, x->console_size->second);
-          if (want_stdin) net::co_spawn(ex, pump_stdin(client, UniqueFd(::fcntl(m.get(), F_DUPFD_CLOEXEC, 0))), net::detached);
+          if (want_stdin) {
+            auto keys = api::parse_detach_keys(x->detach_keys.empty() ? api::kDefaultDetachKeys : x->detach_keys);
+            net::co_spawn(ex, pump_stdin(client, UniqueFd(::fcntl(m.get(), F_DUPFD_CLOEXEC, 0)), keys.value_or("")),
+                          net::detached);
+          }
           ++*pumps_left;
           net::co_spawn(ex, pump_output(std::move(m), api::kStdout, writer, true, pumps_left, pumps_done), net::detached);
         });
@@ -284,7 +298,7 @@ void add_exec_routes(api::Router& router, ContainerService& svc) {
       if (!x->tty)
         net::co_spawn(ex, pump_output(std::move(err->read), api::kStderr, writer, false, pumps_left, pumps_done, x->attach_stderr),
                       net::detached);
-      if (want_stdin) net::co_spawn(ex, pump_stdin(client, std::move(in->write)), net::detached);
+      if (want_stdin) net::co_spawn(ex, pump_stdin(client, std::move(in->write), std::string()), net::detached);
     }
 
     // The pid appears once the process runs: read it for inspect.

@@ -271,6 +271,29 @@ TEST_F(MonitorTest, WithoutStdinOnceADisconnectKeepsStdinOpen) {
   finished(o, l);
 }
 
+// Docker keeps a TTY's input open when the attached client leaves, StdinOnce or not:
+// `docker run -it` then ctrl-p ctrl-q, and `docker attach` later finds the shell alive.
+TEST_F(MonitorTest, WithATtyStdinOnceKeepsStdinOpenWhenTheClientLeaves) {
+  auto o = options("ttykeep", "read a; echo got-$a; read b; echo got-$b; exit 3");
+  o.tty = true;
+  o.open_stdin = true;
+  o.stdin_once = true;
+  auto l = launch_ok(o);
+  {
+    auto client = connect(o);
+    start(o);
+    ASSERT_TRUE(client.send_stdin("one\n"));
+    EXPECT_TRUE(contains(read_until(client, "got-one"), "got-one"));
+  }  // gone without close_stdin, as a detach
+  auto again = connect(o);
+  ASSERT_TRUE(again.send_stdin("two\n"));
+  auto got = collect(again);
+  EXPECT_TRUE(contains(got.out, "got-two")) << got.out;
+  ASSERT_TRUE(got.exit);
+  EXPECT_EQ(got.exit->exit_code, 3);
+  finished(o, l);
+}
+
 TEST_F(MonitorTest, TtyShowsThePtyAndResizes) {
   auto o = options("tty", "read go; busybox tty; busybox stty size; exit 6");
   o.tty = true;
