@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 namespace stack::daemon {
 
 namespace {
@@ -24,6 +26,18 @@ void add_absent_object_routes(api::Router& router) {
   router.add("GET", "/plugins/{name}/json", not_found("plugin \"", "\" not found"));
   router.add("GET", "/networks/{name}", not_found("network ", " not found"));
   router.add("GET", "/volumes/{name}", not_found("get ", ": no such volume"));
+  // `docker system prune` prunes every kind; with none of these there is nothing to remove.
+  router.add("POST", "/networks/prune", [](Request&, Responder& res) -> net::awaitable<void> {
+    nlohmann::ordered_json j;
+    j["NetworksDeleted"] = nlohmann::ordered_json::array();
+    co_await res.json(200, j);
+  });
+  router.add("POST", "/build/prune", [](Request&, Responder& res) -> net::awaitable<void> {
+    nlohmann::ordered_json j;
+    j["CachesDeleted"] = nlohmann::ordered_json::array();
+    j["SpaceReclaimed"] = 0;
+    co_await res.json(200, j);
+  });
 }
 
 }  // namespace stack::daemon
