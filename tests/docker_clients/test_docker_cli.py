@@ -486,6 +486,18 @@ class CliSuite:
         self.assertEqual(self.assertOk(self.d("rm", "-f", n)).out, f"{n}\n")
         self.assertTrue(self.gone(n))
 
+    def test_system_prune(self):
+        """Stopped containers go, running ones stay; the network and build-cache prunes it
+        also asks for answer (nothing to prune here)."""
+        stopped = self.name("prune")
+        sid = self.assertOk(self.d("create", "--network", "none", "--name", stopped, IMAGE, "true")).out.strip()
+        running, _ = self.sleeper("keep")
+        r = self.assertOk(self.d("system", "prune", "-f"))
+        self.assertIn(f"Deleted Containers:\n{sid}\n", r.out)
+        self.assertRegex(r.out, r"Total reclaimed space: \S+\n$")
+        self.assertTrue(self.gone(stopped))
+        self.assertEqual(self.inspect("{{.State.Running}}", running), "true")
+
     def test_rm_running_conflict(self):
         n, cid = self.sleeper("rmc")
         r = self.d("rm", n)
