@@ -20,6 +20,7 @@
 #include "engine/container/store.h"
 #include "engine/container/update_resources.h"
 #include "engine/image/layer_diff.h"
+#include "engine/image/reference.h"
 #include "engine/runtime/cgroups.h"
 #include "engine/runtime/state.h"
 #include "scheduler/restart_policy.h"
@@ -178,6 +179,9 @@ Result<CommitPlan> plan_commit(ContainerService& svc, const Request& req) {
   std::string repo = req.query_value("repo").value_or("");
   std::string tag = req.query_value("tag").value_or("");
   if (!repo.empty()) plan.request.reference = tag.empty() ? repo : repo + ":" + tag;
+  // A bad name is refused before the container is paused or its layer written.
+  if (!plan.request.reference.empty())
+    if (auto ref = image::parse_tagged(plan.request.reference); !ref) return std::unexpected(with_status(ref.error(), EINVAL));
   auto lease = svc.lease_rootfs(r.id);
   if (!lease) return std::unexpected(lease.error());
   plan.lease = std::move(*lease);

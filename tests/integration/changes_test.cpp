@@ -138,6 +138,8 @@ TEST_F(ChangesTest, CommitOfAnUnchangedContainerAddsNoLayer) {
   EXPECT_EQ(body_json(img)["RepoTags"], json::array()) << "no repo: untagged";
   EXPECT_EQ(post("/commit?container=nope").status, 404);
   EXPECT_EQ(post("/commit?container=" + id + "&changes=" + url_encode("FROM x")).status, 400);
+  auto bad = post("/commit?container=" + id + "&repo=Bad/Name");
+  EXPECT_EQ(bad.status, 400) << bad.body;
 }
 
 TEST_F(ChangesTest, CommitPausesARunningContainerAndResumesIt) {
