@@ -129,12 +129,7 @@ Result<ordered_json> update_container(ContainerService& svc, const std::string& 
   }
   r.host_config = std::move(updated);
   if (restart_given) entry->restart.set_policy(scheduler_policy(r.host_config.restart_policy));
-  // The service's own writer would do this (see /work/briefs/need-changes.md): with its
-  // queue drained on this (the io) thread, nothing else writes the record meanwhile.
-  svc.flush_writes();
-  auto store = container::Store::open(svc.paths().root);
-  if (!store) return std::unexpected(store.error());
-  if (auto s = store->save(r); !s) return std::unexpected(s.error());
+  svc.save_record(*entry);  // the service's ordered writer, as every record change
   svc.publish(*entry, "update");
   ordered_json out;
   out["Warnings"] = nullptr;

@@ -14,7 +14,6 @@
 #include <cerrno>
 #include <csignal>
 #include <filesystem>
-#include <thread>
 
 #include "common/files.h"
 #include "common/unique_fd.h"
@@ -89,11 +88,13 @@ Result<void> run_daemon(const DaemonOptions& options) {
   if (!id) return std::unexpected(id.error());
 
   // Compiling Docker's seccomp profile costs 8-17 ms; do it once now, so every container
-  // start (forked from this process) finds it in the runtime's cache.
-  std::thread([] {
+  // start (forked from this process) finds it in the runtime's cache. Here, before any
+  // fork, not on a thread: a child forked while another thread held the cache's mutex
+  // would wait for it forever.
+  {
     auto profile = runtime::docker_default_seccomp_for(runtime::docker_default_capabilities());
     (void)runtime::compile_seccomp(profile);
-  }).detach();
+  }
 
   auto images = image::Store::open(options.root);
   if (!images) return std::unexpected(images.error());
