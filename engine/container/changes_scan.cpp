@@ -14,43 +14,12 @@
 #include <optional>
 
 #include "common/unique_fd.h"
+#include "engine/image/overlay_upper.h"
 
 namespace stack::container {
 
 namespace {
 
-// The entries of an open directory, sorted bytewise as Go's filepath.Walk visits them.
-Result<std::vector<std::string>> sorted_names(int dirfd, const std::string& what) {
-  int dup = ::fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-  if (dup < 0) return fail_errno("dup " + what);
-  DIR* d = ::fdopendir(dup);
-  if (!d) {
-    int saved = errno;
-    ::close(dup);
-    return fail("opendir " + what, saved);
-  }
-  std::vector<std::string> names;
-  errno = 0;
-  while (dirent* e = ::readdir(d)) {
-    std::string_view n = e->d_name;
-    if (n != "." && n != "..") names.emplace_back(n);
-  }
-  int saved = errno;
-  ::closedir(d);
-  if (saved != 0) return fail("readdir " + what, saved);
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
-bool is_whiteout(const struct stat& st) { return S_ISCHR(st.st_mode) && ::major(st.st_rdev) == 0 && ::minor(st.st_rdev) == 0; }
-
-bool is_opaque(int dirfd, const std::string& name) {
-  // Through /proc/self/fd: lgetxattr on the entry without following a symlink anywhere.
-  std::string at = "/proc/self/fd/" + std::to_string(dirfd) + "/" + name;
-  char value[2] = {};
-  ssize_t n = ::lgetxattr(at.c_str(), "trusted.overlay.opaque", value, sizeof value);
-  return n == 1 && value[0] == 'y';
-}
 
 // Opens `rel` inside `layer` following no symlink on the way (a lower layer's symlink is
 // content, never a path to the host); an invalid fd when it is not there.
@@ -95,7 +64,7 @@ struct Walk {
   Result<std::vector<std::string>> hidden_children(int dirfd, const std::string& name, const std::string& path) {
     UniqueFd up(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!up) return fail_errno("open " + path + " in the upper dir");
-    auto upper_names = sorted_names(up.get(), path);
+    auto upper_names = image::sorted_names(up.get(), path);
     if (!upper_names) return std::unexpected(upper_names.error());
     std::set<std::string> have(upper_names->begin(), upper_names->end()), hidden;
     for (const std::string& layer : lower) {
@@ -106,11 +75,11 @@ struct Walk {
       if (!opened) return std::unexpected(opened.error());
       UniqueFd d = std::move(*opened);
       if (!d) continue;
-      auto names = sorted_names(d.get(), layer + path);
+      auto names = image::sorted_names(d.get(), layer + path);
       if (!names) return std::unexpected(names.error());
       for (const std::string& n : *names) {
         struct stat st {};
-        if (::fstatat(d.get(), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && is_whiteout(st)) {
+        if (::fstatat(d.get(), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && image::is_whiteout(st)) {
           have.insert(n);  // deleted in the image already
           continue;
         }
@@ -123,7 +92,7 @@ struct Walk {
   }
 
   Result<void> dir(int dirfd, const std::string& rel, const std::string& host_path) {
-    auto names = sorted_names(dirfd, host_path);
+    auto names = image::sorted_names(dirfd, host_path);
     if (!names) return std::unexpected(names.error());
     for (const std::string& name : *names) {
       std::string path = (rel == "/" ? "" : rel) + "/" + name;
@@ -136,8 +105,8 @@ struct Walk {
       const bool is_dir = S_ISDIR(st.st_mode);
       Change change{path, ChangeKind::Added};
       bool record = true;
-      const bool opaque = is_dir && is_opaque(dirfd, name);
-      if (is_whiteout(st)) {
+      const bool opaque = is_dir && image::is_opaque(dirfd, name);
+      if (image::is_whiteout(st)) {
         change.kind = ChangeKind::Deleted;
       } else {
         for (const std::string& layer : lower) {
