@@ -23,6 +23,7 @@
 #include "engine/image/reference.h"
 #include "engine/runtime/cgroups.h"
 #include "engine/runtime/state.h"
+#include "engine/image/overlay_upper.h"
 #include "scheduler/restart_policy.h"
 
 namespace stack::daemon {
@@ -38,22 +39,6 @@ using nlohmann::ordered_json;
 Error with_status(Error e, int fallback) {
   if (e.errno_value == 0) e.errno_value = fallback;
   return e;
-}
-
-// moby directory.Size: the bytes of every non-directory entry, hard links counted once.
-uint64_t tree_size(const std::string& dir) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  uint64_t total = 0;
-  std::set<std::pair<dev_t, ino_t>> seen;
-  for (fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
-       !ec && it != end; it.increment(ec)) {
-    struct stat st {};
-    if (::lstat(it->path().c_str(), &st) != 0 || S_ISDIR(st.st_mode) || st.st_size == 0) continue;
-    if (st.st_nlink > 1 && !seen.emplace(st.st_dev, st.st_ino).second) continue;
-    total += static_cast<uint64_t>(st.st_size);
-  }
-  return total;
 }
 
 // A layer's unpacked size, which the store keeps beside its diff dir ("<chain>/size").
@@ -243,7 +228,7 @@ Result<ordered_json> disk_usage(image::Store& images, DfInput in, const std::str
   ordered_json containers_out = ordered_json::array();
   for (auto c : in.containers) {
     std::string id = c.value("Id", "");
-    uint64_t rw = tree_size(in.upper_of[id]);
+    uint64_t rw = image::tree_size(in.upper_of[id]);
     std::string image_id = c.value("ImageID", "");
     // Docker's omitempty: no SizeRw for a container that changed nothing.
     if (rw > 0) c["SizeRw"] = rw;

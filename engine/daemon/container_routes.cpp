@@ -16,6 +16,7 @@
 #include "engine/api/detach_keys.h"
 #include "engine/api/filters.h"
 #include "engine/api/stdcopy.h"
+#include "engine/image/overlay_upper.h"
 #include "engine/monitor/protocol.h"
 #include "engine/runtime/container.h"
 #include "engine/supervise/json_log_reader.h"
@@ -146,6 +147,19 @@ net::awaitable<void> write_log_records(Responder& res, const std::vector<supervi
   if (!out.empty()) alive = co_await res.write(out);
 }
 
+// `size=1` (docker ps -s, docker inspect -s): the rw layer's size, and with the image's.
+// Docker leaves SizeRw out when it is 0 in a list, and keeps it in an inspect.
+void add_sizes(ContainerService& svc, nlohmann::ordered_json& j, const std::string& image_id) {
+  const std::string id = j.value("Id", "");
+  uint64_t rw = image::tree_size(svc.paths().root + "/containers/" + id + "/rootfs/upper");
+  uint64_t image_size = 0;
+  if (auto images = svc.images().list())
+    for (const auto& s : *images)
+      if (s.id == image_id) image_size = s.size;
+  if (rw > 0 || j.contains("State")) j["SizeRw"] = rw;
+  j["SizeRootFs"] = rw + image_size;
+}
+
 }  // namespace
 
 void add_container_routes(api::Router& router, ContainerService& svc) {
@@ -182,6 +196,8 @@ void add_container_routes(api::Router& router, ContainerService& svc) {
       co_await res.error(list.error());
       co_return;
     }
+    if (req.query_bool("size"))
+      for (auto& item : *list) add_sizes(svc, item, item.value("ImageID", ""));
     co_await res.json(200, *list);
   });
 
@@ -191,6 +207,7 @@ void add_container_routes(api::Router& router, ContainerService& svc) {
       co_await res.error(j.error());
       co_return;
     }
+    if (req.query_bool("size")) add_sizes(svc, *j, j->value("Image", ""));
     co_await res.json(200, *j);
   });
 

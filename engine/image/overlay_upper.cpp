@@ -8,6 +8,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <filesystem>
+#include <set>
+#include <utility>
 #include <string_view>
 
 namespace stack::image {
@@ -42,6 +45,21 @@ bool is_opaque(int dirfd, const std::string& name) {
   char value[2] = {};
   ssize_t n = ::lgetxattr(at.c_str(), "trusted.overlay.opaque", value, sizeof value);
   return n == 1 && value[0] == 'y';
+}
+
+uint64_t tree_size(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  uint64_t total = 0;
+  std::set<std::pair<dev_t, ino_t>> seen;
+  for (fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
+       !ec && it != end; it.increment(ec)) {
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) != 0 || S_ISDIR(st.st_mode) || st.st_size == 0) continue;
+    if (st.st_nlink > 1 && !seen.emplace(st.st_dev, st.st_ino).second) continue;
+    total += static_cast<uint64_t>(st.st_size);
+  }
+  return total;
 }
 
 }  // namespace stack::image

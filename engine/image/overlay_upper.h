@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -20,5 +21,9 @@ bool is_whiteout(const struct stat& st);
 
 // Whether `name` in `dirfd` is an opaque directory (its xattr read without following a symlink).
 bool is_opaque(int dirfd, const std::string& name);
+
+// moby's directory.Size: the bytes of every non-directory entry below `dir`, hard links
+// counted once (a container's SizeRw when `dir` is its upper dir); 0 for a missing dir.
+uint64_t tree_size(const std::string& dir);
 
 }  // namespace stack::image

@@ -486,6 +486,17 @@ class CliSuite:
         self.assertEqual(self.assertOk(self.d("rm", "-f", n)).out, f"{n}\n")
         self.assertTrue(self.gone(n))
 
+    def test_sizes(self):
+        """`ps -s` and `inspect -s`: the rw layer's bytes (moby's count) and the virtual size."""
+        n = self.name("size")
+        self.assertOk(self.d("run", "--network", "none", "--name", n, IMAGE, "sh", "-c",
+                             "head -c 5000 /dev/zero > /tmp/f; echo x > /root/y"))
+        r = self.assertOk(self.d("ps", "-a", "-s", "--filter", f"name=^{n}$", "--format", "{{.Size}}"))
+        self.assertRegex(r.out, r"^5kB \(virtual 1\.9\dMB\)\n$")
+        sizes = self.assertOk(self.d("inspect", "-s", "--format", "{{.SizeRw}} {{.SizeRootFs}}", n)).out.split()
+        self.assertEqual(sizes[0], "5002")
+        self.assertGreater(int(sizes[1]), 1_900_000)
+
     def test_system_prune(self):
         """Stopped containers go, running ones stay; the network and build-cache prunes it
         also asks for answer (nothing to prune here)."""
