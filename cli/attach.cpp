@@ -11,6 +11,7 @@
 #include <cerrno>
 
 #include "common/unique_fd.h"
+#include "engine/api/detach_keys.h"
 
 namespace stack::cli {
 namespace {
@@ -130,6 +131,7 @@ Result<void> pump_stream(client::RawConnection& conn, const PumpOptions& o) {
     if (terminal_size(o.out_fd, h, w) || terminal_size(o.in_fd, h, w)) o.resize(h, w);
   }
   bool stdin_open = o.send_stdin;
+  api::DetachFilter detach(o.tty && o.send_stdin ? o.detach_keys : std::string());
   std::array<char, 32 * 1024> buf;
   for (;;) {
     if (!conn.has_pending()) {
@@ -158,7 +160,11 @@ Result<void> pump_stream(client::RawConnection& conn, const PumpOptions& o) {
         ssize_t r = ::read(o.in_fd, buf.data(), buf.size());
         if (r < 0 && errno == EINTR) continue;
         if (r > 0) {
-          if (auto w = conn.write(std::string_view(buf.data(), static_cast<size_t>(r))); !w) stdin_open = false;
+          std::string input;
+          const bool detached = detach.feed(std::string_view(buf.data(), static_cast<size_t>(r)), input);
+          if (!input.empty())
+            if (auto w = conn.write(input); !w) stdin_open = false;
+          if (detached) return fail(kDetachedMessage, kDetachedErrno);
         } else {
           // EOF (or an error) on our stdin: the container's stdin ends too.
           stdin_open = false;

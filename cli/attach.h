@@ -4,7 +4,9 @@
 // start and on SIGWINCH. As the docker CLI's hijack.go, without detach keys.
 #pragma once
 
+#include <cerrno>
 #include <functional>
+#include <string>
 #include <string_view>
 
 #include "common/error.h"
@@ -52,7 +54,14 @@ struct PumpOptions {
   int out_fd = 1, err_fd = 2, in_fd = 0;
   // Called with the terminal's size at start and on each SIGWINCH (tty only).
   std::function<void(int height, int width)> resize;
+  // With a tty and stdin: the detach sequence (api::parse_detach_keys) watched for in our
+  // input, as docker's CLI does; typing it ends the pump with kDetached.
+  std::string detach_keys;
 };
+
+// The error pump_stream ends with when the detach keys were typed (docker's text).
+inline constexpr int kDetachedErrno = ECANCELED;
+inline constexpr const char* kDetachedMessage = "read escape sequence";
 
 // Runs until the daemon ends the stream (the container or exec process exited).
 Result<void> pump_stream(client::RawConnection& conn, const PumpOptions& options);

@@ -8,6 +8,7 @@
 #include "cli/cmd_container.h"
 #include "cli/container_flags.h"
 #include "common/files.h"
+#include "engine/api/detach_keys.h"
 
 namespace stack::cli::container {
 namespace {
@@ -65,6 +66,9 @@ int exec(const StateFlags& state, const ExecFlags& f, const std::vector<std::str
   std::string id = created->value("Id", "");
   if (id.empty()) return report(Error{"exec create: the daemon returned no Id"});
   json start = {{"Detach", f.detach}, {"Tty", f.tty}};
+  // As docker's CLI (API 1.42+): the terminal is made with our size, not resized after.
+  if (int h = 0, w = 0; f.tty && !f.detach && (terminal_size(1, h, w) || terminal_size(0, h, w)))
+    start["ConsoleSize"] = {h, w};
   if (f.detach) {
     auto r = call(*c, "POST", "/exec/" + id + "/start", start.dump());
     return r ? 0 : report(r.error());
@@ -80,6 +84,7 @@ int exec(const StateFlags& state, const ExecFlags& f, const std::vector<std::str
     PumpOptions o;
     o.tty = f.tty;
     o.send_stdin = f.interactive;
+    o.detach_keys = api::parse_detach_keys(f.detach_keys.empty() ? api::kDefaultDetachKeys : f.detach_keys).value_or("");
     if (f.tty) {
       auto* client = &*c;
       o.resize = [client, id](int h, int w) {
@@ -87,6 +92,11 @@ int exec(const StateFlags& state, const ExecFlags& f, const std::vector<std::str
       };
     }
     auto pumped = pump_stream(*conn, o);
+    // Detached with the keys (docker: "read escape sequence", exit 1); the process goes on.
+    if (!pumped && pumped.error().errno_value == kDetachedErrno) {
+      std::cerr << kDetachedMessage << "\n";
+      return 1;
+    }
     if (!pumped) report(pumped.error());
   }
   auto inspect = call_json(*c, "GET", "/exec/" + id + "/json");

@@ -13,6 +13,8 @@
 #include "cli/attach.h"
 #include "cli/cmd_container.h"
 #include "cli/container_flags.h"
+#include "engine/api/detach_keys.h"
+#include "engine/api/request.h"
 
 namespace stack::cli::container {
 namespace {
@@ -50,14 +52,17 @@ Result<client::PendingResponse> register_wait(client::Client& c, const std::stri
   return wait;
 }
 
-std::string attach_target(const std::string& id, bool stdin_) {
-  return "/containers/" + id + "/attach?stream=1&stdout=1&stderr=1" + (stdin_ ? "&stdin=1" : "");
+std::string attach_target(const std::string& id, bool stdin_, const std::string& detach_keys = "") {
+  return "/containers/" + id + "/attach?stream=1&stdout=1&stderr=1" + (stdin_ ? "&stdin=1" : "") +
+         (detach_keys.empty() ? "" : "&detachKeys=" + api::url_encode(detach_keys));
 }
 
-PumpOptions pump_options(client::Client& c, const std::string& id, bool tty, bool stdin_) {
+PumpOptions pump_options(client::Client& c, const std::string& id, bool tty, bool stdin_,
+                         const std::string& detach_keys = "") {
   PumpOptions o;
   o.tty = tty;
   o.send_stdin = stdin_;
+  o.detach_keys = api::parse_detach_keys(detach_keys.empty() ? api::kDefaultDetachKeys : detach_keys).value_or("");
   if (tty) {
     o.resize = [&c, id](int h, int w) {
       (void)c.request("POST", "/containers/" + id + "/resize?h=" + std::to_string(h) + "&w=" + std::to_string(w));
@@ -68,8 +73,8 @@ PumpOptions pump_options(client::Client& c, const std::string& id, bool tty, boo
 
 // Attached: stream, wait, start, pump, exit code. Returns the process exit code.
 int run_attached(client::Client& c, const std::string& id, bool tty, bool stdin_, bool auto_remove,
-                 const std::string& command) {
-  auto conn = c.hijack(attach_target(id, stdin_));
+                 const std::string& command, const std::string& detach_keys) {
+  auto conn = c.hijack(attach_target(id, stdin_, detach_keys));
   if (!conn) return run_error(command, api_error(conn.error()), 125);
   auto wait = register_wait(c, id, auto_remove);
   if (!wait) return run_error(command, wait.error(), 125);
@@ -98,9 +103,11 @@ int run_attached(client::Client& c, const std::string& id, bool tty, bool stdin_
     std::optional<SignalForwarder> proxy;
     if (!tty)
       proxy.emplace([&c, id](int sig) { (void)c.request("POST", "/containers/" + id + "/kill?signal=" + std::to_string(sig)); });
-    auto pumped = pump_stream(*conn, pump_options(c, id, tty, stdin_));
+    auto pumped = pump_stream(*conn, pump_options(c, id, tty, stdin_, detach_keys));
     raw_in.reset();
     raw_out.reset();
+    // Detached with the keys: the container goes on; docker run returns 0 at once.
+    if (!pumped && pumped.error().errno_value == kDetachedErrno) return 0;
     if (!pumped) report(pumped.error());
   }
   return wait_status(*wait);
@@ -114,6 +121,9 @@ int run_or_create(const StateFlags& state, const std::vector<std::string>& args,
   if (!*parsed) return 0;  // --help
   auto body = create_request_body(f, process_env_lookup());
   if (!body) return run_error(command, body.error(), 125);
+  // As docker's CLI (API 1.42+): the container's terminal starts at our size.
+  if (int h = 0, w = 0; run && f.tty && !f.detach && (terminal_size(1, h, w) || terminal_size(0, h, w)))
+    (*body)["HostConfig"]["ConsoleSize"] = {h, w};
   auto c = connect(state);
   if (!c) return 125;
 
@@ -143,7 +153,7 @@ int run_or_create(const StateFlags& state, const std::vector<std::string>& args,
     std::cout << id << "\n";
     return 0;
   }
-  return run_attached(*c, id, f.tty, f.interactive, f.auto_remove, command);
+  return run_attached(*c, id, f.tty, f.interactive, f.auto_remove, command, f.detach_keys);
 }
 
 struct StartFlags {
@@ -186,6 +196,7 @@ int start(const StateFlags& state, const StartFlags& f) {
       auto pumped = pump_stream(*conn, pump_options(*c, id, tty, stdin_));
       raw_in.reset();
       raw_out.reset();
+      if (!pumped && pumped.error().errno_value == kDetachedErrno) return 0;  // docker start -a: detached
       if (!pumped) report(pumped.error());
     }
     return wait_status(*wait);

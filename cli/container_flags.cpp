@@ -165,6 +165,7 @@ void add_container_flags(CLI::App& cmd, ContainerFlags& f, bool run) {
   cmd.add_option("-h,--hostname", f.hostname, "Container host name");
   cmd.add_flag("-i,--interactive", f.interactive, "Keep STDIN open even if not attached");
   cmd.add_flag("-t,--tty", f.tty, "Allocate a pseudo-TTY");
+  if (run) cmd.add_option("--detach-keys", f.detach_keys, "Override the key sequence for detaching a container");
   cmd.add_option_function<std::string>(
       "--entrypoint", [&f](const std::string& v) { f.entrypoint = v; }, "Overwrite the default ENTRYPOINT of the image");
   cmd.add_flag("--init", f.init, "Run an init inside the container that forwards signals and reaps processes");

@@ -29,6 +29,7 @@ struct ContainerFlags {
   // Process.
   std::vector<std::string> env, env_files, labels;
   std::string workdir, user, hostname;
+  std::string detach_keys;  // --detach-keys ("" = ctrl-p,ctrl-q)
   bool interactive = false, tty = false, detach = false, auto_remove = false, init = false;
 
   // Security and limits.

@@ -248,6 +248,9 @@ void add_exec_routes(api::Router& router, ContainerService& svc) {
     const bool tty = x->tty && !detach;
     if (tty) {
       o.tty = true;  // the runtime makes the terminal; stdio stay unset
+      // Sized from its first moment when the client said how (ConsoleSize, or a resize
+      // that came first): a command that asks at once must not see 0x0.
+      if (x->console_size) o.console_size = runtime::ConsoleSize{x->console_size->first, x->console_size->second};
     } else {
       o.stdio[0] = x->attach_stdin && !detach ? in->read.release() : ::open("/dev/null", O_RDONLY | O_CLOEXEC);
       o.stdio[1] = out->write.release();

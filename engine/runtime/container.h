@@ -101,6 +101,7 @@ struct ExecOptions {
   std::vector<std::string> args;   // the command (unless `process` is given)
   std::optional<Process> process;  // --process process.json: replaces the container's process
   bool tty = false;
+  std::optional<ConsoleSize> console_size;  // the terminal's size from its first moment (tty)
   std::string console_socket;
   std::string cwd;
   std::vector<std::string> env;  // KEY=VALUE, replacing the container's KEY

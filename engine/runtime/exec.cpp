@@ -104,7 +104,7 @@ Result<Process> exec_process_spec(const ExecOptions& o, const State& st) {
     }
     p.args = o.args;
     p.terminal = o.tty;
-    p.console_size.reset();
+    p.console_size = o.console_size;
   }
   if (p.args.empty()) return fail("exec: no command given");
   if (!o.cwd.empty()) p.cwd = o.cwd;

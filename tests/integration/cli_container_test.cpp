@@ -5,6 +5,12 @@
 // 125/126/127, 1), the error shapes, and the daemon auto-start.
 #include <gtest/gtest.h>
 
+#include <poll.h>
+#include <pty.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <regex>
 
 #include "daemon_test_helpers.h"
@@ -99,7 +105,101 @@ class CliTest : public DaemonTest {
   }
 
   static constexpr const char* kLong = "trap 'exit 3' TERM; sleep 1000 & wait";
+
+  // Runs the CLI with a fresh pty (rows x cols) as its controlling terminal and stdio;
+  // each step's keys are typed once its marker has been shown (after the previous
+  // step's). Returns the exit status and all the terminal showed.
+  using Steps = std::vector<std::pair<std::string, std::string>>;
+  CliResult cli_on_terminal(const std::vector<std::string>& args, Steps steps, unsigned short rows = 27,
+                            unsigned short cols = 91) {
+    CliResult r;
+    int master = -1, slave = -1;
+    struct winsize ws {};
+    ws.ws_row = rows;
+    ws.ws_col = cols;
+    if (::openpty(&master, &slave, nullptr, nullptr, &ws) != 0) {
+      ADD_FAILURE() << "openpty: " << std::strerror(errno);
+      return r;
+    }
+    std::vector<std::string> argv = {STACK_BINARY, "--root", root_, "--run-root", run_};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<char*> cargv;
+    for (auto& a : argv) cargv.push_back(a.data());
+    cargv.push_back(nullptr);
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::setsid();
+      ::ioctl(slave, TIOCSCTTY, 0);
+      for (int fd = 0; fd < 3; ++fd) ::dup2(slave, fd);
+      ::close(master);
+      ::execv(cargv[0], cargv.data());
+      ::_exit(127);
+    }
+    ::close(slave);
+    size_t step = 0, shown_before = 0;
+    auto deadline = Clock::now() + std::chrono::seconds(20);
+    while (Clock::now() < deadline) {
+      pollfd pfd{master, POLLIN, 0};
+      if (::poll(&pfd, 1, 200) <= 0) continue;
+      char buf[4096];
+      ssize_t n = ::read(master, buf, sizeof buf);
+      if (n <= 0) break;  // EIO: the terminal's last user is gone
+      r.out.append(buf, static_cast<size_t>(n));
+      while (step < steps.size() && r.out.find(steps[step].first, shown_before) != std::string::npos) {
+        const std::string& keys = steps[step].second;
+        shown_before = r.out.size();
+        ++step;
+        if (::write(master, keys.data(), keys.size()) != static_cast<ssize_t>(keys.size())) ADD_FAILURE() << "typing";
+      }
+    }
+    ::close(master);
+    int status = 0;
+    // The terminal ends as the CLI closes its files, a moment before it can be reaped.
+    pid_t done = 0;
+    for (auto until = Clock::now() + std::chrono::seconds(5); done != pid && Clock::now() < until;) {
+      done = ::waitpid(pid, &status, WNOHANG);
+      if (done != pid) ::usleep(2000);
+    }
+    if (done != pid) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      ADD_FAILURE() << "stack " << join(args) << " on a terminal did not finish: " << r.out;
+    }
+    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return r;
+  }
 };
+
+// docker's `run -it` / `exec -it`: a terminal of the container's own, sized as the
+// client's, and the detach keys leave the container running with its input open.
+TEST_F(CliTest, TerminalsForRunAndExec) {
+  auto r = cli({"container", "run", "-d", "--name", "cli-tty", kImage, "sh", "-c", kLong});
+  ASSERT_EQ(r.status, 0) << r.err;
+  created_.push_back(trimmed(r.out));
+  wait_running("cli-tty");
+  auto exec = cli_on_terminal({"container", "exec", "-it", "cli-tty", "sh"}, {{"/ # ", "tty; stty size; exit 5\r"}});
+  EXPECT_EQ(exec.status, 5) << exec.out;
+  EXPECT_TRUE(std::regex_search(exec.out, std::regex("/dev/pts/[0-9]+\r\n27 91\r\n"))) << exec.out;
+
+  auto sized = cli_on_terminal({"container", "run", "-it", "--rm", kImage, "stty", "size"}, {}, 33, 120);
+  EXPECT_EQ(sized.status, 0) << sized.out;
+  EXPECT_NE(sized.out.find("33 120"), std::string::npos) << sized.out;  // sized from the start, no race
+  auto run = cli_on_terminal({"container", "run", "-it", "--name", "cli-tty-run", kImage, "sh"},
+                             {{"/ # ", "echo one-$((2+2))\r"}, {"one-4", "\x10\x11"}}, 30, 100);
+  EXPECT_EQ(run.status, 0) << run.out;
+  EXPECT_NE(run.out.find("one-4"), std::string::npos) << run.out;
+  EXPECT_EQ(state_of("cli-tty-run"), "running");
+  auto again = cli_on_terminal({"container", "exec", "-it", "cli-tty-run", "sh", "-c", "stty size"}, {}, 30, 100);
+  EXPECT_NE(again.out.find("30 100"), std::string::npos) << again.out;
+  // An exec detached with the keys: docker's message and exit 1; the process goes on.
+  auto detached = cli_on_terminal({"container", "exec", "-it", "--detach-keys", "ctrl-a,x", "cli-tty-run", "sh", "-c",
+                                   "echo ready; sleep 3; echo late"},
+                                  {{"ready", "\x01x"}});
+  EXPECT_EQ(detached.status, 1) << detached.out;
+  EXPECT_NE(detached.out.find("read escape sequence"), std::string::npos) << detached.out;
+  EXPECT_EQ(detached.out.find("late"), std::string::npos) << detached.out;
+  EXPECT_EQ(cli({"container", "rm", "-f", "cli-tty-run"}).status, 0);
+}
 
 TEST_F(CliTest, RunAttachedPassesStreamsAndExitCode) {
   auto r = cli({"container", "run", "--rm", "--name", "cli-streams", kImage, "sh", "-c", "echo out; echo err >&2; exit 7"});
