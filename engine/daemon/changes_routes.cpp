@@ -19,11 +19,12 @@
 #include "engine/container/inspect.h"
 #include "engine/container/store.h"
 #include "engine/container/update_resources.h"
+#include "engine/daemon/store_temp_file.h"
 #include "engine/image/layer_diff.h"
+#include "engine/image/overlay_upper.h"
 #include "engine/image/reference.h"
 #include "engine/runtime/cgroups.h"
 #include "engine/runtime/state.h"
-#include "engine/image/overlay_upper.h"
 #include "scheduler/restart_policy.h"
 
 namespace stack::daemon {
@@ -46,25 +47,6 @@ uint64_t layer_dir_size(const std::string& diff_dir) {
   auto slash = diff_dir.find_last_of('/');
   auto text = read_file(diff_dir.substr(0, slash) + "/size");
   return text ? std::strtoull(text->c_str(), nullptr, 10) : 0;
-}
-
-// A temp file in the state root (same file system as the image store), removed on scope exit.
-struct TempFile {
-  std::string path;
-  explicit TempFile(std::string p) : path(std::move(p)) {}
-  TempFile(const TempFile&) = delete;
-  TempFile(TempFile&& other) noexcept : path(std::exchange(other.path, {})) {}
-  ~TempFile() {
-    if (!path.empty()) ::unlink(path.c_str());
-  }
-};
-
-Result<TempFile> make_temp_file(const std::string& dir) {
-  std::string pattern = dir + "/.commit-XXXXXX";
-  int fd = ::mkstemp(pattern.data());
-  if (fd < 0) return fail_errno("create temp file in " + dir);
-  ::close(fd);
-  return TempFile{pattern};
 }
 
 // --- docker update -------------------------------------------------------------------
@@ -168,12 +150,11 @@ Result<CommitPlan> plan_commit(ContainerService& svc, const Request& req) {
   return plan;
 }
 
-Result<std::string> run_commit(image::Store& images, const std::string& temp_dir, CommitPlan plan) {
-  auto tar = make_temp_file(temp_dir);
-  if (!tar) return std::unexpected(tar.error());
-  auto stats = image::write_layer_diff(plan.lease.upper, tar->path, container::runtime_made_paths());
+Result<std::string> run_commit(image::Store& images, CommitPlan plan) {
+  StoreTempFile tar(images, ".tar");
+  auto stats = image::write_layer_diff(plan.lease.upper, tar.path(), container::runtime_made_paths());
   if (!stats) return std::unexpected(stats.error());
-  if (stats->entries > 0) plan.request.layer_tar = tar->path;
+  if (stats->entries > 0) plan.request.layer_tar = tar.path();
   return images.commit(plan.request);
 }
 
@@ -288,8 +269,8 @@ void add_changes_routes(api::Router& router, ContainerService& svc, boost::asio:
         paused_here = true;
       }
     }
-    auto job = [&svc, temp_dir = svc.paths().root, plan = std::move(*plan)]() mutable {
-      return run_commit(svc.images(), temp_dir, std::move(plan));
+    auto job = [&svc, plan = std::move(*plan)]() mutable {
+      return run_commit(svc.images(), std::move(plan));
     };
     auto op = api::run_blocking(pool, std::move(job));
     auto image_id = co_await std::move(op);

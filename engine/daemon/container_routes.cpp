@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <csignal>
 #include <functional>
+#include <map>
 
 #include "engine/api/detach_keys.h"
 #include "engine/api/filters.h"
@@ -147,17 +148,21 @@ net::awaitable<void> write_log_records(Responder& res, const std::vector<supervi
   if (!out.empty()) alive = co_await res.write(out);
 }
 
-// `size=1` (docker ps -s, docker inspect -s): the rw layer's size, and with the image's.
-// Docker leaves SizeRw out when it is 0 in a list, and keeps it in an inspect.
-void add_sizes(ContainerService& svc, nlohmann::ordered_json& j, const std::string& image_id) {
-  const std::string id = j.value("Id", "");
-  uint64_t rw = image::tree_size(svc.paths().root + "/containers/" + id + "/rootfs/upper");
-  uint64_t image_size = 0;
+// `size=1` (docker ps -s, docker inspect -s): the rw layer's size, and with the image's
+// (`images`: the image list's sizes, read once per request). Docker leaves SizeRw out
+// when it is 0 in a list, keeps it in an inspect.
+using ImageSizes = std::map<std::string, uint64_t>;
+ImageSizes image_sizes(ContainerService& svc) {
+  ImageSizes out;
   if (auto images = svc.images().list())
-    for (const auto& s : *images)
-      if (s.id == image_id) image_size = s.size;
+    for (const auto& s : *images) out[s.id] = s.size;
+  return out;
+}
+void add_sizes(ContainerService& svc, nlohmann::ordered_json& j, const ImageSizes& images, const std::string& image_id) {
+  uint64_t rw = image::tree_size(svc.paths().root + "/containers/" + j.value("Id", "") + "/rootfs/upper");
+  auto it = images.find(image_id);
   if (rw > 0 || j.contains("State")) j["SizeRw"] = rw;
-  j["SizeRootFs"] = rw + image_size;
+  j["SizeRootFs"] = rw + (it == images.end() ? 0 : it->second);
 }
 
 }  // namespace
@@ -196,8 +201,10 @@ void add_container_routes(api::Router& router, ContainerService& svc) {
       co_await res.error(list.error());
       co_return;
     }
-    if (req.query_bool("size"))
-      for (auto& item : *list) add_sizes(svc, item, item.value("ImageID", ""));
+    if (req.query_bool("size")) {
+      auto images = image_sizes(svc);
+      for (auto& item : *list) add_sizes(svc, item, images, item.value("ImageID", ""));
+    }
     co_await res.json(200, *list);
   });
 
@@ -207,7 +214,7 @@ void add_container_routes(api::Router& router, ContainerService& svc) {
       co_await res.error(j.error());
       co_return;
     }
-    if (req.query_bool("size")) add_sizes(svc, *j, j->value("Image", ""));
+    if (req.query_bool("size")) add_sizes(svc, *j, image_sizes(svc), j->value("Image", ""));
     co_await res.json(200, *j);
   });
 

@@ -8,12 +8,12 @@
 #include <cerrno>
 #include <memory>
 #include <optional>
-#include <random>
 
 #include "common/files.h"
 #include "engine/api/filters.h"
 #include "engine/api/run_blocking.h"
 #include "engine/api/version.h"
+#include "engine/daemon/store_temp_file.h"
 
 namespace stack::daemon {
 
@@ -23,24 +23,6 @@ using api::Request;
 using api::Responder;
 using nlohmann::json;
 using nlohmann::ordered_json;
-
-// A file under the store's tmp dir, removed when dropped.
-class TempFile {
- public:
-  explicit TempFile(const image::Store& store, std::string_view suffix) {
-    static thread_local std::mt19937_64 rng{std::random_device{}()};
-    char name[32];
-    std::snprintf(name, sizeof name, "%016llx", static_cast<unsigned long long>(rng()));
-    path_ = store.content().tmp_dir() + "/api-" + name + std::string(suffix);
-  }
-  ~TempFile() { ::unlink(path_.c_str()); }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 Result<void> write_body(const std::string& path, std::string_view body) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -276,7 +258,7 @@ void add_image_routes(api::Router& router, image::Store& store, net::thread_pool
 
   router.add("GET", "/images/get", [&store, &pool, sink](Request& req, Responder& res) -> net::awaitable<void> {
     auto names = req.query_values("names");
-    TempFile out(store, ".tar");
+    StoreTempFile out(store, ".tar");
     auto saved = co_await api::run_blocking(pool, [&] { return store.save(names, out.path()); });
     if (!saved) {
       co_await reply_error(res, saved.error());
@@ -293,7 +275,7 @@ void add_image_routes(api::Router& router, image::Store& store, net::thread_pool
   });
 
   router.add("POST", "/images/load", [&store, &pool, sink](Request& req, Responder& res) -> net::awaitable<void> {
-    TempFile in(store, ".tar");
+    StoreTempFile in(store, ".tar");
     std::string body = std::move(req.body);
     struct Loaded {
       image::LoadReport report;
@@ -351,7 +333,7 @@ void add_image_routes(api::Router& router, image::Store& store, net::thread_pool
     o.changes = req.query_values("changes");
     o.message = req.query_value("message").value_or("");
     o.platform = req.query_value("platform").value_or("");
-    TempFile in(store, ".tar");
+    StoreTempFile in(store, ".tar");
     o.source = in.path();
     std::string body = std::move(req.body);
     auto id = co_await api::run_blocking(pool, [&]() -> Result<std::pair<std::string, ordered_json>> {
@@ -486,7 +468,7 @@ void add_image_routes(api::Router& router, image::Store& store, net::thread_pool
 
   router.add("GET", "/images/{name:.*}/get", [&store, &pool, sink](Request& req, Responder& res) -> net::awaitable<void> {
     std::vector<std::string> names{req.params["name"]};
-    TempFile out(store, ".tar");
+    StoreTempFile out(store, ".tar");
     auto saved = co_await api::run_blocking(pool, [&]() -> Result<ordered_json> {
       auto s = store.save(names, out.path());
       if (!s) return std::unexpected(s.error());
