@@ -149,3 +149,29 @@ class EngineTestCase(unittest.TestCase):
         os.makedirs(d)
         self.addCleanup(shutil.rmtree, d, True)
         return d
+
+
+class DockerCliCase(EngineTestCase):
+    """A test case driving one docker CLI (self.docker, labelled self.cli); per_cli()
+    makes one subclass per CLI of docker_clis()."""
+    docker = None
+    cli = None
+
+    def d(self, *args, input=None, timeout=60):
+        return run([self.docker, *args], input=input, timeout=timeout)
+
+    def d_bytes(self, *args, input=None, timeout=60):
+        """The raw bytes (text mode would turn a tty's "\\r\\n" into "\\n")."""
+        p = subprocess.run([self.docker, *args], input=input, capture_output=True, timeout=timeout,
+                           stdin=None if input is not None else subprocess.DEVNULL)
+        return p.returncode, p.stdout, p.stderr
+
+    def inspect(self, fmt, name):
+        return self.assertOk(self.d("inspect", "--format", fmt, name)).out.rstrip("\n")
+
+
+def per_cli(namespace, prefix, suite):
+    """Defines PREFIX20, PREFIX28 ... in `namespace`: `suite`'s tests for each docker CLI."""
+    for label, path in docker_clis():
+        name = prefix + label.removeprefix("cli")
+        namespace[name] = type(name, (suite, DockerCliCase), {"docker": path, "cli": label})

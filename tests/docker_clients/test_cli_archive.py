@@ -14,16 +14,7 @@ from harness import IMAGE
 
 
 class ArchiveSuite:
-    docker = None
-    cli = None
-
-    def d(self, *args, input=None, timeout=60):
-        return harness.run([self.docker, *args], input=input, timeout=timeout)
-
-    def d_bytes(self, *args, input=None, timeout=60):
-        p = subprocess.run([self.docker, *args], input=input, capture_output=True, timeout=timeout,
-                           stdin=None if input is not None else subprocess.DEVNULL)
-        return p.returncode, p.stdout, p.stderr
+    """Test methods for each docker CLI (harness.per_cli)."""
 
     def sleeper(self, stem="s", *opts, script="true"):
         """A running container; its setup script has run when it says "ready"."""
@@ -202,14 +193,7 @@ class ArchiveSuite:
             self.assertIn("bin/busybox", t.getnames())
 
 
-def _class_name(label):
-    return "TestArchive" + label.removeprefix("cli").capitalize()
-
-
-for _label, _path in harness.docker_clis():
-    globals()[_class_name(_label)] = type(_class_name(_label), (ArchiveSuite, harness.EngineTestCase),
-                                          {"docker": _path, "cli": _label})
-del _label, _path
+harness.per_cli(globals(), "TestArchive", ArchiveSuite)
 
 if __name__ == "__main__":
     unittest.main()

@@ -33,11 +33,7 @@ def read(path):
 
 
 class ChangesSuite:
-    docker = None
-    cli = None
-
-    def d(self, *args, timeout=60):
-        return harness.run([self.docker, *args], timeout=timeout)
+    """Test methods for each docker CLI (harness.per_cli)."""
 
     def ran(self, stem, script):
         """A container that ran `script` to its end; returns its name."""
@@ -54,9 +50,6 @@ class ChangesSuite:
         tag = f"dc{os.getpid() % 1000}/{self.cli}-{stem}:t{time.monotonic_ns() % 10**9}"
         self.addCleanup(api, "DELETE", f"/images/{tag}?force=1")
         return tag
-
-    def inspect(self, fmt, name):
-        return self.assertOk(self.d("inspect", "--format", fmt, name)).out.rstrip("\n")
 
     # ---- diff ----
     def test_diff_lists_added_changed_and_deleted_paths(self):
@@ -189,14 +182,7 @@ class ChangesSuite:
         self.assertRegex(r.out, rf"(?m)\s5kB\s.*\s{re.escape(n)}$")
 
 
-def _class_name(label):
-    return "TestChanges" + label.removeprefix("cli")
-
-
-for _label, _path in harness.docker_clis():
-    globals()[_class_name(_label)] = type(_class_name(_label), (ChangesSuite, harness.EngineTestCase),
-                                          {"docker": _path, "cli": _label})
-del _label, _path
+harness.per_cli(globals(), "TestChanges", ChangesSuite)
 
 if __name__ == "__main__":
     unittest.main()

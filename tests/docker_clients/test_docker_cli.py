@@ -9,7 +9,6 @@ import os
 import platform
 import re
 import socket
-import subprocess
 import tarfile
 import time
 import unittest
@@ -28,20 +27,9 @@ def _api_version(text):
 
 
 class CliSuite:
-    """Test methods shared by the generated per-CLI classes (self.docker, self.cli)."""
-    docker = None
-    cli = None
+    """Test methods for each docker CLI (harness.per_cli: self.docker, self.cli, self.d ...)."""
 
     # ---- helpers ----
-    def d(self, *args, input=None, timeout=60):
-        return harness.run([self.docker, *args], input=input, timeout=timeout)
-
-    def d_bytes(self, *args, input=None, timeout=60):
-        """The raw bytes (text mode would turn a tty's "\\r\\n" into "\\n")."""
-        p = subprocess.run([self.docker, *args], input=input, capture_output=True, timeout=timeout,
-                           stdin=None if input is not None else subprocess.DEVNULL)
-        return p.returncode, p.stdout, p.stderr
-
     def sleeper(self, stem="s", *opts, cmd=("sleep", "300")):
         """A detached running container; returns (name, id)."""
         n = self.name(stem)
@@ -54,9 +42,6 @@ class CliSuite:
         n, cid = self.sleeper(stem, *opts, cmd=("sh", "-c", script))
         wait_until(lambda: "ready" in self.d("logs", n).out, what="trapper ready")
         return n, cid
-
-    def inspect(self, fmt, name):
-        return self.assertOk(self.d("inspect", "--format", fmt, name)).out.rstrip("\n")
 
     def gone(self, name):
         return api("GET", f"/containers/{name}/json").status == 404
@@ -577,14 +562,7 @@ class CliSuite:
         self.assertEqual(r.out.split(), ["create", "attach", "start", "die", "destroy"])
 
 
-def _class_name(label):
-    return "TestCli" + label.removeprefix("cli")
-
-
-for _label, _path in harness.docker_clis():
-    globals()[_class_name(_label)] = type(_class_name(_label), (CliSuite, harness.EngineTestCase),
-                                          {"docker": _path, "cli": _label})
-del _label, _path
+harness.per_cli(globals(), "TestCli", CliSuite)
 
 if __name__ == "__main__":
     unittest.main()
