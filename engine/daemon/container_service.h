@@ -31,6 +31,7 @@
 #include "engine/daemon/image_routes.h"
 #include "engine/daemon/notifier.h"
 #include "engine/image/store.h"
+#include "engine/runtime/spec.h"
 #include "scheduler/health.h"
 #include "scheduler/restart_policy.h"
 
@@ -64,7 +65,7 @@ struct ExecInstance {
   // A tty exec's terminal (the master's fd, for resize) and the size to give it: a
   // resize can come before the terminal exists, so it is kept and applied then.
   UniqueFd console;
-  std::optional<std::pair<unsigned short, unsigned short>> console_size;  // rows, cols
+  std::optional<runtime::ConsoleSize> console_size;
 };
 
 // One container as the daemon holds it.

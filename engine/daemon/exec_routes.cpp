@@ -95,10 +95,10 @@ net::awaitable<void> pump_output(UniqueFd fd, int stream, std::shared_ptr<Serial
   if (--*left == 0) done->notify_all();
 }
 
-void set_winsize(int fd, unsigned short rows, unsigned short cols) {
+void set_winsize(int fd, const runtime::ConsoleSize& size) {
   struct winsize ws {};
-  ws.ws_row = rows;
-  ws.ws_col = cols;
+  ws.ws_row = static_cast<unsigned short>(size.height);
+  ws.ws_col = static_cast<unsigned short>(size.width);
   ::ioctl(fd, TIOCSWINSZ, &ws);
 }
 
@@ -167,8 +167,8 @@ void add_exec_routes(api::Router& router, ContainerService& svc) {
       co_return;
     }
     auto& e = **x;
-    e.console_size = std::pair<unsigned short, unsigned short>(static_cast<unsigned short>(*h), static_cast<unsigned short>(*w));
-    if (e.console) set_winsize(e.console.get(), e.console_size->first, e.console_size->second);
+    e.console_size = runtime::ConsoleSize{static_cast<unsigned>(*h), static_cast<unsigned>(*w)};
+    if (e.console) set_winsize(e.console.get(), *e.console_size);
     co_await res.empty(200);
   });
 
@@ -185,11 +185,10 @@ void add_exec_routes(api::Router& router, ContainerService& svc) {
       co_return;
     }
     const bool detach = body.is_object() && body.value("Detach", false);
-    if (body.is_object() && body.contains("ConsoleSize") && body["ConsoleSize"].is_array() &&
-        body["ConsoleSize"].size() == 2 && body["ConsoleSize"][0].is_number_unsigned() &&
-        body["ConsoleSize"][1].is_number_unsigned() && body["ConsoleSize"][0].get<unsigned>() > 0)
-      (*found)->console_size = std::pair<unsigned short, unsigned short>(body["ConsoleSize"][0].get<unsigned short>(),
-                                                                         body["ConsoleSize"][1].get<unsigned short>());
+    if (const auto* cs = body.is_object() && body.contains("ConsoleSize") ? &body["ConsoleSize"] : nullptr;
+        cs && cs->is_array() && cs->size() == 2 && (*cs)[0].is_number_unsigned() && (*cs)[1].is_number_unsigned() &&
+        (*cs)[0].get<unsigned>() > 0)
+      (*found)->console_size = runtime::ConsoleSize{(*cs)[0].get<unsigned>(), (*cs)[1].get<unsigned>()};
     if (x->started) {
       std::string message = "Error: Exec command " + x->id + " is already running";
       co_await res.error(409, message);
@@ -237,20 +236,23 @@ void add_exec_routes(api::Router& router, ContainerService& svc) {
       co_return;
     }
     if (x->privileged) o.caps = {"CAP_SYS_ADMIN", "CAP_NET_ADMIN", "CAP_SYS_PTRACE", "CAP_SYS_MODULE", "CAP_SYS_RAWIO"};
-    auto in = make_pipe();
-    auto out = make_pipe();
-    auto err = make_pipe();
-    if (!in || !out || !err) {
-      co_await res.error(500, "creating the exec's pipes failed");
-      co_return;
-    }
     // A detached tty exec has no one to read its terminal: it gets the pipes.
     const bool tty = x->tty && !detach;
+    Result<Pipe> in = Pipe{}, out = Pipe{}, err = Pipe{};  // only without a terminal
+    if (!tty) {
+      in = make_pipe();
+      out = make_pipe();
+      err = make_pipe();
+      if (!in || !out || !err) {
+        co_await res.error(500, "creating the exec's pipes failed");
+        co_return;
+      }
+    }
     if (tty) {
       o.tty = true;  // the runtime makes the terminal; stdio stay unset
       // Sized from its first moment when the client said how (ConsoleSize, or a resize
       // that came first): a command that asks at once must not see 0x0.
-      if (x->console_size) o.console_size = runtime::ConsoleSize{x->console_size->first, x->console_size->second};
+      o.console_size = x->console_size;
     } else {
       o.stdio[0] = x->attach_stdin && !detach ? in->read.release() : ::open("/dev/null", O_RDONLY | O_CLOEXEC);
       o.stdio[1] = out->write.release();
@@ -279,12 +281,11 @@ void add_exec_routes(api::Router& router, ContainerService& svc) {
     if (tty) {
       // The terminal's master arrives on the exec thread once the process runs; from
       // then on the io thread relays it both ways (raw bytes) and sizes it.
-      in->write.reset();
       o.on_console = [ex, x, writer, client, pumps_left, pumps_done, want_stdin](UniqueFd master) {
         net::post(ex, [ex, x, writer, client, pumps_left, pumps_done, want_stdin, fd = master.release()] {
           UniqueFd m(fd);
           x->console.reset(::fcntl(m.get(), F_DUPFD_CLOEXEC, 0));
-          if (x->console_size) set_winsize(m.get(), x->console_size->first, x->console_size->second);
+          if (x->console_size) set_winsize(m.get(), *x->console_size);
           if (want_stdin) {
             auto keys = api::parse_detach_keys(x->detach_keys.empty() ? api::kDefaultDetachKeys : x->detach_keys);
             net::co_spawn(ex, pump_stdin(client, UniqueFd(::fcntl(m.get(), F_DUPFD_CLOEXEC, 0)), keys.value_or("")),
