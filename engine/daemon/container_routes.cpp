@@ -10,7 +10,6 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
 #include <cerrno>
-#include <csignal>
 #include <functional>
 #include <map>
 
@@ -19,7 +18,6 @@
 #include "engine/api/stdcopy.h"
 #include "engine/image/overlay_upper.h"
 #include "engine/monitor/protocol.h"
-#include "engine/runtime/container.h"
 #include "engine/supervise/json_log_reader.h"
 
 namespace stack::daemon {
@@ -241,21 +239,8 @@ void add_container_routes(api::Router& router, ContainerService& svc) {
   });
 
   router.add("POST", "/containers/{id}/kill", [&svc](Request& req, Responder& res) -> net::awaitable<void> {
-    const std::string signal = req.query_value("signal").value_or("");
-    auto killed = svc.kill(req.params["id"], signal);
-    if (killed) {
-      // Docker answers a SIGKILL only once the container has stopped (up to 10 s), so
-      // what the client does next (inspect, exec, rm) sees it exited.
-      int sig = SIGKILL;
-      if (!signal.empty()) sig = runtime::parse_signal(signal).value_or(0);
-      auto e = svc.find(req.params["id"]);
-      if (sig == SIGKILL && e) {
-        auto ex = co_await net::this_coro::executor;
-        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while ((*e)->record.state.running && !(*e)->record.state.restarting && std::chrono::steady_clock::now() < deadline)
-          co_await (*e)->exited.wait(ex, std::chrono::milliseconds(100));
-      }
-    }
+    auto op = svc.kill(req.params["id"], req.query_value("signal").value_or(""));
+    auto killed = co_await std::move(op);
     co_await send_result(res, killed);
   });
 

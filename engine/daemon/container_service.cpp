@@ -763,19 +763,19 @@ net::awaitable<Result<void>> ContainerService::restart(const std::string& ref, s
   co_return Result<void>{};
 }
 
-Result<void> ContainerService::kill(const std::string& ref, const std::string& signal) {
+net::awaitable<Result<void>> ContainerService::kill(const std::string& ref, const std::string& signal) {
   auto found = find(ref);
-  if (!found) return fail("Cannot kill container: " + ref + ": " + found.error().message, found.error().errno_value);
+  if (!found) co_return fail("Cannot kill container: " + ref + ": " + found.error().message, found.error().errno_value);
   auto e = *found;
   auto& r = e->record;
   int sig = SIGKILL;
   if (!signal.empty()) {
     auto parsed = runtime::parse_signal(signal);
-    if (!parsed) return fail("Invalid signal: " + signal, EINVAL);
+    if (!parsed) co_return fail("Invalid signal: " + signal, EINVAL);
     sig = *parsed;
   }
   if (!r.state.running || r.state.restarting) {
-    return fail("Cannot kill container: " + ref + ": Container " + r.id + " is not running", EBUSY);
+    co_return fail("Cannot kill container: " + ref + ": Container " + r.id + " is not running", EBUSY);
   }
   // Docker's ExitOnNext: a kill with the stop signal (or any signal when none is set) is a user stop.
   int stop_sig = SIGTERM;
@@ -789,9 +789,15 @@ Result<void> ContainerService::kill(const std::string& ref, const std::string& s
     save(*e);
   }
   if (r.state.paused && sig == SIGKILL) (void)runtime::resume_container(paths_.runtime_root, r.id);
-  if (auto k = runtime::kill_container(paths_.runtime_root, r.id, sig); !k) return k;
+  if (auto k = runtime::kill_container(paths_.runtime_root, r.id, sig); !k) co_return k;
   publish(*e, "kill", {{"signal", std::to_string(sig)}});
-  return {};
+  if (sig == SIGKILL) {
+    auto ex = co_await net::this_coro::executor;
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (r.state.running && !r.state.restarting && std::chrono::steady_clock::now() < until)
+      co_await e->exited.wait(ex, until - std::chrono::steady_clock::now());
+  }
+  co_return Result<void>{};
 }
 
 // ---- remove ----

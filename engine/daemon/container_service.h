@@ -124,7 +124,9 @@ class ContainerService {
   Result<void> start(const std::string& ref);
   net::awaitable<Result<void>> stop(const std::string& ref, std::optional<int> timeout, std::optional<std::string> signal);
   net::awaitable<Result<void>> restart(const std::string& ref, std::optional<int> timeout, std::optional<std::string> signal);
-  Result<void> kill(const std::string& ref, const std::string& signal);
+  // A SIGKILL (the default) answers once the container has stopped (up to 10 s), as
+  // Docker: what the client does next (inspect, exec, rm) sees it exited.
+  net::awaitable<Result<void>> kill(const std::string& ref, const std::string& signal);
   net::awaitable<Result<void>> remove(const std::string& ref, bool force);
   // condition: "not-running" (default), "next-exit", "removed". Returns the exit code.
   net::awaitable<Result<int>> wait(const std::string& ref, const std::string& condition);
